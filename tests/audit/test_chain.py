@@ -14,7 +14,9 @@ from tilgang.audit.services import audit_record
 def chain(db):
     with transaction.atomic():
         for number in range(1, 7):
-            audit_record(actor=None, action="test.thing.changed", obj=("test.thing", number), payload={"n": number})
+            audit_record(
+                actor=None, action="test.thing.changed", obj=("test.thing", number), payload={"n": number}
+            )
     return list(AuditEvent.objects.order_by("seq"))
 
 

@@ -1,4 +1,5 @@
-from ninja import Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
 
 from tilgang.accounts import services
 from tilgang.accounts.models import Language
@@ -52,7 +53,9 @@ def me(request):
     }
 
 
-@router.post("/invitations", response={201: InvitationOut, 400: ErrorOut}, url_name="invitation_create")
+@router.post(
+    "/invitations/create", response={201: InvitationOut, 400: ErrorOut}, url_name="invitation_create"
+)
 def invitation_create(request, payload: InvitationIn):
     from tilgang.institutions.models import Institution
 
@@ -60,7 +63,7 @@ def invitation_create(request, payload: InvitationIn):
     if payload.institution_id is not None:
         institution = Institution.objects.filter(pk=payload.institution_id).first()
         if institution is None:
-            return 400, {"detail": "unknown institution"}
+            return Status(400, {"detail": _("Unknown institution.")})
     try:
         invitation = services.invitation_create(
             invited_by=request.user,
@@ -71,8 +74,10 @@ def invitation_create(request, payload: InvitationIn):
             institution=institution,
         )
     except services.AccountError as error:
-        return 400, {"detail": str(error)}
-    return 201, {"id": invitation.pk, "email": invitation.email, "expires_at": invitation.expires_at.isoformat()}
+        return Status(400, {"detail": str(error)})
+    return Status(
+        201, {"id": invitation.pk, "email": invitation.email, "expires_at": invitation.expires_at.isoformat()}
+    )
 
 
 register({"api:me": SIGNED_IN, "api:invitation_create": STAFF})

@@ -11,9 +11,13 @@ from tilgang.institutions.models import Institution
 
 
 class LoginForm(DsFormMixin, forms.Form):
-    email = forms.EmailField(label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "username"}))
+    email = forms.EmailField(
+        label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "username"})
+    )
     password = forms.CharField(
-        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
@@ -45,19 +49,23 @@ class SetPasswordForm(DsFormMixin, forms.Form):
         self.fields["password"].help_text = help_text
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("password") and data.get("password") != data.get("password_again"):
             self.add_error("password_again", _("The two passwords are not the same."))
         return data
 
 
 class EmailForm(DsFormMixin, forms.Form):
-    email = forms.EmailField(label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"}))
+    email = forms.EmailField(
+        label=_("E-mail address"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
 
 
 class ReauthForm(DsFormMixin, forms.Form):
     password = forms.CharField(
-        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
     code = forms.CharField(
         label=_("Code from your authenticator app"),
@@ -77,7 +85,9 @@ class ReauthForm(DsFormMixin, forms.Form):
 class MobileForm(DsFormMixin, forms.Form):
     mobile = forms.CharField(
         label=_("Mobile number"),
-        help_text=_("One-time passwords for the files you receive are sent here by SMS. Example: +47 912 34 567."),
+        help_text=_(
+            "One-time passwords for the files you receive are sent here by SMS. Example: +47 912 34 567."
+        ),
         max_length=30,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
@@ -97,9 +107,11 @@ class InviteForm(DsFormMixin, forms.Form):
     roles = forms.MultipleChoiceField(
         label=_("Staff roles"),
         required=False,
-        choices=[(r.value, r.label) for r in Role if r.value not in ("applicant", "project_member", "signatory")],
+        choices=[
+            (r.value, r.label) for r in Role if r.value not in ("applicant", "project_member", "signatory")
+        ],
         widget=forms.CheckboxSelectMultiple,
-        help_text=_("Leave empty to invite an applicant or other external user."),
+        help_text=_("Select no role to invite an applicant or other external user."),
     )
     institution = forms.ModelChoiceField(
         label=_("Institution"), queryset=Institution.objects.all(), required=False

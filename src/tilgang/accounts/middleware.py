@@ -9,7 +9,14 @@ from django.urls import reverse
 
 # Routes a staff member may use before the second factor is set up and verified.
 MFA_EXEMPT_ROUTES = frozenset(
-    {"accounts:totp_setup", "accounts:logout", "core:set_language", "core:health", "accounts:login", "accounts:totp_verify"}
+    {
+        "accounts:totp_setup",
+        "accounts:logout",
+        "core:set_language",
+        "core:health",
+        "accounts:login",
+        "accounts:totp_verify",
+    }
 )
 
 SESSION_MFA_OK = "mfa_ok"

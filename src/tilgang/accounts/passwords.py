@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gzip
 import re
 from functools import cache
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.password_validation import CommonPasswordValidator
@@ -17,13 +15,19 @@ from django.utils.translation import ngettext
 @cache
 def _common_passwords() -> frozenset[str]:
     # Django ships a list of 20,000 common passwords; reuse it as the blocklist.
-    path = Path(CommonPasswordValidator.DEFAULT_PASSWORD_LIST_PATH)
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        return frozenset(line.strip().lower() for line in handle if line.strip())
+    return frozenset(CommonPasswordValidator().passwords)
 
 
 def _normalised(value: str) -> str:
     return re.sub(r"\s+", "", value.lower())
+
+
+def _is_repetition(value: str) -> bool:
+    """ "passwordpassword", "abcabcabcabc", "aaaaaaaa…": a short unit repeated is as weak as the unit."""
+    for size in range(1, len(value) // 2 + 1):
+        if len(value) % size == 0 and value[:size] * (len(value) // size) == value:
+            return True
+    return False
 
 
 class NistPasswordValidator:
@@ -32,7 +36,9 @@ class NistPasswordValidator:
     def validate(self, password: str, user=None) -> None:
         has_second_factor = bool(user is not None and getattr(user, "pk", None) and user.has_totp)
         minimum = (
-            settings.PASSWORD_MIN_LENGTH_WITH_MFA if has_second_factor else settings.PASSWORD_MIN_LENGTH_SINGLE_FACTOR
+            settings.PASSWORD_MIN_LENGTH_WITH_MFA
+            if has_second_factor
+            else settings.PASSWORD_MIN_LENGTH_SINGLE_FACTOR
         )
         if len(password) < minimum:
             raise ValidationError(
@@ -46,12 +52,15 @@ class NistPasswordValidator:
             )
         if len(password) > settings.PASSWORD_MAX_LENGTH:
             raise ValidationError(
-                _("The password can be at most %(max)d characters long.") % {"max": settings.PASSWORD_MAX_LENGTH},
+                _("The password can be at most %(max)d characters long.")
+                % {"max": settings.PASSWORD_MAX_LENGTH},
                 code="password_too_long",
             )
         normalised = _normalised(password)
-        if normalised in _common_passwords() or len(set(normalised)) <= 2:
-            raise ValidationError(_("This password is too common. Choose another one."), code="password_too_common")
+        if normalised in _common_passwords() or _is_repetition(normalised):
+            raise ValidationError(
+                _("This password is too common. Choose another one."), code="password_too_common"
+            )
         if user is not None:
             parts = [getattr(user, "email", "") or ""]
             parts += (getattr(user, "email", "") or "").split("@")[:1]

@@ -15,6 +15,7 @@ from django.contrib.auth import password_validation
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tilgang.accounts.models import (
     ApiToken,
@@ -74,7 +75,12 @@ def invitation_create(
         token_hash=digest,
         expires_at=timezone.now() + timedelta(days=settings.INVITATION_VALID_DAYS),
     )
-    audit_record(actor=invited_by, action="accounts.invitation.created", obj=invitation, payload={"roles": invitation.roles})
+    audit_record(
+        actor=invited_by,
+        action="accounts.invitation.created",
+        obj=invitation,
+        payload={"roles": invitation.roles},
+    )
     email_send(
         to=email,
         template="invitation",
@@ -89,7 +95,9 @@ def invitation_by_token(token: str) -> Invitation:
     if invitation is None:
         raise AccountError(_("This invitation link is not valid. Check that you copied the whole link."))
     if invitation.accepted_at is not None:
-        raise AccountError(_("This invitation has already been used. Sign in, or ask for a new password link."))
+        raise AccountError(
+            _("This invitation has already been used. Sign in, or ask for a new password link.")
+        )
     if invitation.revoked_at is not None or invitation.expires_at <= timezone.now():
         raise AccountError(_("This invitation has expired. Ask the person who invited you for a new one."))
     return invitation
@@ -101,7 +109,9 @@ def invitation_accept(*, token: str, language: str | None = None) -> User:
     invitation = invitation_by_token(token)
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None:  # a double click that lost the race
-        raise AccountError(_("This invitation has already been used. Sign in, or ask for a new password link."))
+        raise AccountError(
+            _("This invitation has already been used. Sign in, or ask for a new password link.")
+        )
     user = User.objects.create_user(
         email=invitation.email,
         full_name=invitation.full_name,
@@ -131,7 +141,11 @@ def _password_link_send(*, user: User) -> None:
     email_send(
         to=user.email,
         template="set_password",
-        context={"user": user, "link": f"/konto/passord/{token}/", "minutes": settings.PASSWORD_LINK_VALID_MINUTES},
+        context={
+            "user": user,
+            "link": f"/konto/passord/{token}/",
+            "minutes": settings.PASSWORD_LINK_VALID_MINUTES,
+        },
         language=user.language,
     )
 
@@ -149,7 +163,9 @@ def password_link_by_token(token: str) -> PasswordLink:
     if link is None:
         raise AccountError(_("This link is not valid. Check that you copied the whole link."))
     if link.used_at is not None:
-        raise AccountError(_("This link has already been used. Ask for a new one if you need to set your password again."))
+        raise AccountError(
+            _("This link has already been used. Ask for a new one if you need to set your password again.")
+        )
     if link.expires_at <= timezone.now():
         raise AccountError(_("This link has expired. Ask for a new one below."))
     return link
@@ -160,7 +176,9 @@ def password_set(*, token: str, password: str) -> User:
     link = password_link_by_token(token)
     link = PasswordLink.objects.select_for_update().select_related("user").get(pk=link.pk)
     if link.used_at is not None:
-        raise AccountError(_("This link has already been used. Ask for a new one if you need to set your password again."))
+        raise AccountError(
+            _("This link has already been used. Ask for a new one if you need to set your password again.")
+        )
     user = link.user
     password_validation.validate_password(password, user)
     user.set_password(password)
@@ -199,10 +217,15 @@ def login_check_password(*, email: str, password: str, ip: str | None) -> LoginR
     """Check e-mail and password under the throttle. The second factor is checked separately."""
     email = email.strip().lower()
     if login_throttled(email=email, ip=ip):
+        minutes = settings.LOGIN_FAILURE_WINDOW_MINUTES
         return LoginResult(
             None,
-            _("Too many failed sign-ins. Wait %(minutes)d minutes and try again, or set a new password.")
-            % {"minutes": settings.LOGIN_FAILURE_WINDOW_MINUTES},
+            ngettext(
+                "Too many failed sign-ins. Wait %(minutes)d minute and try again, or set a new password.",
+                "Too many failed sign-ins. Wait %(minutes)d minutes and try again, or set a new password.",
+                minutes,
+            )
+            % {"minutes": minutes},
         )
     user = User.objects.filter(email=email, is_active=True).first()
     ok = user is not None and user.has_usable_password() and user.check_password(password)
@@ -279,7 +302,9 @@ def totp_verify(*, user: User, code: str, ip: str | None) -> bool:
             ok = True
     if not ok:
         digits = "".join(ch for ch in code if ch.isdigit())
-        recovery = RecoveryCode.objects.filter(user=user, used_at__isnull=True, code_hash=token_hash(digits)).first()
+        recovery = RecoveryCode.objects.filter(
+            user=user, used_at__isnull=True, code_hash=token_hash(digits)
+        ).first()
         if recovery is not None:
             recovery.used_at = timezone.now()
             recovery.save(update_fields=["used_at"])
@@ -293,7 +318,7 @@ def totp_verify(*, user: User, code: str, ip: str | None) -> bool:
 @transaction.atomic
 def totp_disable(*, user: User) -> None:
     if user.is_staff_member and settings.STAFF_MFA_REQUIRED:
-        raise AccountError(_("Staff must keep a second factor."))
+        raise AccountError(_("Staff cannot turn off the second factor."))
     TotpDevice.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
     audit_record(actor=user, action="accounts.mfa.totp_disabled", obj=user)
@@ -308,7 +333,9 @@ def user_set_language(*, user: User, language: str) -> None:
         raise AccountError(_("Unknown language."))
     user.language = language
     user.save(update_fields=["language"])
-    audit_record(actor=user, action="accounts.user.language_changed", obj=user, payload={"language": language})
+    audit_record(
+        actor=user, action="accounts.user.language_changed", obj=user, payload={"language": language}
+    )
 
 
 @transaction.atomic
@@ -324,7 +351,7 @@ def user_set_mobile(*, user: User, mobile: str) -> None:
 def role_grant(*, actor: User | None, user: User, role: str) -> None:
     if role not in Role.values:
         raise AccountError(_("Unknown role: %(role)s") % {"role": role})
-    _, created = RoleGrant.objects.get_or_create(user=user, role=role)
+    _grant, created = RoleGrant.objects.get_or_create(user=user, role=role)
     if created:
         audit_record(actor=actor, action="accounts.role.granted", obj=user, payload={"role": role})
     user.__dict__.pop("role_set", None)
@@ -332,7 +359,7 @@ def role_grant(*, actor: User | None, user: User, role: str) -> None:
 
 # --- API tokens --------------------------------------------------------------------------------
 
-API_TOKEN_PREFIX = "tlg_"
+API_TOKEN_PREFIX = "tlg_"  # noqa: S105 (a prefix, not a secret)
 
 
 @transaction.atomic
@@ -369,4 +396,3 @@ def api_token_user(raw: str) -> User | None:
         return None
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user
-

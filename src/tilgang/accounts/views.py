@@ -30,6 +30,7 @@ from tilgang.accounts.forms import (
 from tilgang.accounts.middleware import SESSION_MFA_OK, recently_authenticated, session_mark_reauthenticated
 from tilgang.accounts.models import User
 from tilgang.accounts.passwords import NistPasswordValidator
+from tilgang.core.http import AuthedRequest
 from tilgang.core.middleware import client_ip
 
 SESSION_PENDING_USER = "pending_user"
@@ -40,7 +41,9 @@ PENDING_VALID_SECONDS = 300
 
 def _safe_next(request: HttpRequest, default: str = "/") -> str:
     target = request.POST.get("next") or request.GET.get("next") or default
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return default
 
@@ -88,7 +91,10 @@ def totp_verify(request: HttpRequest) -> HttpResponse:
             del request.session[SESSION_PENDING_USER]
             return _complete_login(request, user, mfa=True)
         else:
-            form.add_error("code", _("The code is wrong or has already been used. Enter the 6 digits your app shows now."))
+            form.add_error(
+                "code",
+                _("The code is wrong or has already been used. Enter the 6 digits your app shows now."),
+            )
     return render(
         request,
         "accounts/totp_verify.html",
@@ -109,7 +115,7 @@ def _demo_code_for(user: User) -> str | None:
     return None
 
 
-def totp_setup(request: HttpRequest) -> HttpResponse:
+def totp_setup(request: AuthedRequest) -> HttpResponse:
     """Set up an authenticator app (required for staff, optional for others)."""
     user = request.user
     secret = request.session.get(SESSION_NEW_TOTP)
@@ -141,7 +147,7 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def totp_disable(request: HttpRequest) -> HttpResponse:
+def totp_disable(request: AuthedRequest) -> HttpResponse:
     if not recently_authenticated(request):
         return redirect(f"{reverse('accounts:reauth')}?next={reverse('accounts:profile')}")
     try:
@@ -178,7 +184,9 @@ def password_set(request: HttpRequest, token: str) -> HttpResponse:
     try:
         link = services.password_link_by_token(token)
     except services.AccountError as error:
-        return render(request, "accounts/link_problem.html", {"error": str(error), "offer_new": True}, status=410)
+        return render(
+            request, "accounts/link_problem.html", {"error": str(error), "offer_new": True}, status=410
+        )
     form = SetPasswordForm(request.POST or None, help_text=NistPasswordValidator().get_help_text())
     if request.method == "POST" and form.is_valid():
         try:
@@ -187,7 +195,9 @@ def password_set(request: HttpRequest, token: str) -> HttpResponse:
             for message in error.messages:
                 form.add_error("password", message)
         except services.AccountError as error:
-            return render(request, "accounts/link_problem.html", {"error": str(error), "offer_new": True}, status=410)
+            return render(
+                request, "accounts/link_problem.html", {"error": str(error), "offer_new": True}, status=410
+            )
         else:
             messages.success(request, _("Your password is set. You can sign in now."))
             return redirect("accounts:login")
@@ -198,28 +208,35 @@ def password_forgotten(request: HttpRequest) -> HttpResponse:
     form = EmailForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.password_link_request(email=form.cleaned_data["email"])
-        return render(request, "accounts/check_email.html", {"email": form.cleaned_data["email"], "forgotten": True})
+        return render(
+            request, "accounts/check_email.html", {"email": form.cleaned_data["email"], "forgotten": True}
+        )
     return render(request, "accounts/password_forgotten.html", {"form": form})
 
 
-def reauth(request: HttpRequest) -> HttpResponse:
+def reauth(request: AuthedRequest) -> HttpResponse:
     """Confirm it is still you before a sensitive action (phone number, signing, SMS resend)."""
     user = request.user
     form = ReauthForm(request.POST or None, needs_code=user.has_totp)
     if request.method == "POST" and form.is_valid():
         ip = client_ip(request)
-        result = services.login_check_password(email=user.email, password=form.cleaned_data["password"], ip=ip)
+        result = services.login_check_password(
+            email=user.email, password=form.cleaned_data["password"], ip=ip
+        )
         if result.user is None:
             form.add_error(None, result.error)
         elif user.has_totp and not services.totp_verify(user=user, code=form.cleaned_data["code"], ip=ip):
-            form.add_error("code", _("The code is wrong or has already been used. Enter the 6 digits your app shows now."))
+            form.add_error(
+                "code",
+                _("The code is wrong or has already been used. Enter the 6 digits your app shows now."),
+            )
         else:
             session_mark_reauthenticated(request)
             return redirect(_safe_next(request, reverse("accounts:profile")))
     return render(request, "accounts/reauth.html", {"form": form, "next": _safe_next(request, "")})
 
 
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthedRequest) -> HttpResponse:
     user = request.user
     return render(
         request,
@@ -232,7 +249,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     )
 
 
-def profile_mobile(request: HttpRequest) -> HttpResponse:
+def profile_mobile(request: AuthedRequest) -> HttpResponse:
     if not recently_authenticated(request):
         return redirect(f"{reverse('accounts:reauth')}?next={reverse('accounts:profile_mobile')}")
     form = MobileForm(request.POST or None, initial={"mobile": request.user.mobile})
@@ -244,7 +261,7 @@ def profile_mobile(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def token_create(request: HttpRequest) -> HttpResponse:
+def token_create(request: AuthedRequest) -> HttpResponse:
     form = TokenForm(request.POST)
     if form.is_valid():
         _token, raw = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
@@ -256,7 +273,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+def token_revoke(request: AuthedRequest, token_id: int) -> HttpResponse:
     try:
         services.api_token_revoke(user=request.user, token_id=token_id)
     except services.AccountError as error:
@@ -266,7 +283,7 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     return redirect("accounts:profile")
 
 
-def invite(request: HttpRequest) -> HttpResponse:
+def invite(request: AuthedRequest) -> HttpResponse:
     form = InviteForm(request.POST or None)
     if not request.user.has_role("administrator"):
         form.fields.pop("roles")

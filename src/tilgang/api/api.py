@@ -29,6 +29,7 @@ api = NinjaAPI(
     version="1",
     description="Microdata access service. Every action in the portal is also an API call.",
     urls_namespace="api",
+    auth=BearerToken(),
 )
 api.add_router("", core_router)
 api.add_router("/accounts", accounts_router)
@@ -38,7 +39,9 @@ api.add_router("/institutions", institutions_router)
 
 @api.exception_handler(NinjaValidationError)
 def validation_error(request, exc):
-    return api.create_response(request, {"detail": _("The request is not valid."), "errors": exc.errors}, status=422)
+    return api.create_response(
+        request, {"detail": _("The request is not valid."), "errors": exc.errors}, status=422
+    )
 
 
-register({"api:openapi-json": PUBLIC, "api:openapi-view": PUBLIC})
+register({"api:api-root": PUBLIC, "api:openapi-json": PUBLIC, "api:openapi-view": PUBLIC})

@@ -39,7 +39,9 @@ def events(
 ):
     limit = max(1, min(limit, 1000))
     return list(
-        audit_events(actor_id=actor_id, object_type=object_type, object_id=object_id, since=since, until=until)[:limit]
+        audit_events(
+            actor_id=actor_id, object_type=object_type, object_id=object_id, since=since, until=until
+        )[:limit]
     )
 
 
@@ -48,7 +50,13 @@ def verify(request):
     count, finding = audit_chain_verify()
     if finding is None:
         return {"intact": True, "events": count}
-    return {"intact": False, "events": count, "broken_at": finding.seq, "kind": finding.kind, "detail": finding.detail}
+    return {
+        "intact": False,
+        "events": count,
+        "broken_at": finding.seq,
+        "kind": finding.kind,
+        "detail": finding.detail,
+    }
 
 
 register({"api:audit_events": STAFF, "api:audit_verify": ADMIN})

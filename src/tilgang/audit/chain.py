@@ -82,14 +82,18 @@ def verify(key: bytes, links: Iterable[Link], head: tuple[int, str, str] | None)
             continue
         later_seqs = {other.seq for other in rows[index + 1 :]}
         if link.seq > expected_seq and not later_seqs & set(range(expected_seq, link.seq)):
-            return Finding("deleted", link.seq, f"events {expected_seq}–{link.seq - 1} are missing before this one")
+            return Finding(
+                "deleted", link.seq, f"events {expected_seq}–{link.seq - 1} are missing before this one"
+            )
         return Finding("reordered", link.seq, f"expected event {expected_seq} here")
     if head is not None:
         head_seq, head_hash, mac = head
         if not hmac.compare_digest(head_mac(key, head_seq, head_hash), mac):
             return Finding("modified", head_seq, "the chain's head record was altered")
         if head_seq > expected_seq - 1:
-            return Finding("deleted", expected_seq, f"events {expected_seq}–{head_seq} at the end are missing")
+            return Finding(
+                "deleted", expected_seq, f"events {expected_seq}–{head_seq} at the end are missing"
+            )
         if head_seq < expected_seq - 1 or head_hash != prev_hash:
             return Finding("inserted", head_seq + 1, "events were appended outside the chain")
     return None

@@ -33,7 +33,9 @@ def trail(request: HttpRequest) -> HttpResponse:
         )
     page = Paginator(events, 50).get_page(request.GET.get("side"))
     actors = {user.pk: user for user in User.objects.filter(pk__in={e.actor_id for e in page if e.actor_id})}
-    rows = [(event, actors.get(event.actor_id)) for event in page]
+    rows = [(event, actors.get(event.actor_id) if event.actor_id else None) for event in page]
     query = request.GET.copy()
     query.pop("side", None)
-    return render(request, "audit/trail.html", {"form": form, "page": page, "rows": rows, "query": query.urlencode()})
+    return render(
+        request, "audit/trail.html", {"form": form, "page": page, "rows": rows, "query": query.urlencode()}
+    )

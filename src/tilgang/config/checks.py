@@ -13,7 +13,9 @@ def production_problems(namespace: dict) -> list[str]:
         problems.append("staff must use a second factor (TILGANG_STAFF_MFA_REQUIRED cannot be off)")
     for name in ("AUDIT_HMAC_KEY", "MASTER_KEY"):
         if namespace[name].startswith("demo-only"):
-            problems.append(f"{name} must be set (TILGANG_{'AUDIT_KEY' if name == 'AUDIT_HMAC_KEY' else name})")
+            problems.append(
+                f"{name} must be set (TILGANG_{'AUDIT_KEY' if name == 'AUDIT_HMAC_KEY' else name})"
+            )
     if namespace["DATABASES"]["default"]["ENGINE"].endswith("sqlite3"):
         problems.append("production runs on PostgreSQL: set DATABASE_URL=postgres://…")
     return problems

@@ -85,7 +85,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": database_from_url(env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tilgang.sqlite3'}"), BASE_DIR)
+    "default": database_from_url(
+        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tilgang.sqlite3'}"), BASE_DIR
+    )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -149,7 +151,7 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 NODE_MODULES = Path(env_str("TILGANG_NODE_MODULES", str(BASE_DIR / "node_modules")))
-STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STATICFILES_DIRS: list = [PACKAGE_DIR / "static"]
 if NODE_MODULES.exists():
     # Designsystemet and htmx come from npm; served as plain files, no bundler.
     STATICFILES_DIRS.append(("vendor", NODE_MODULES))
@@ -166,7 +168,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # E-mail: the visible outbox in demo mode, SMTP in production.
 EMAIL_SMTP = "django.core.mail.backends.smtp.EmailBackend"
-_email_backend = env_str("TILGANG_EMAIL_BACKEND", EMAIL_SMTP if PRODUCTION else "tilgang.notify.backends.OutboxEmailBackend")
+_email_backend = env_str(
+    "TILGANG_EMAIL_BACKEND", EMAIL_SMTP if PRODUCTION else "tilgang.notify.backends.OutboxEmailBackend"
+)
 MAILERS = {
     "default": {
         "BACKEND": _email_backend,

@@ -20,4 +20,9 @@ def _nav_items(request) -> list[dict]:
 
 
 def portal(request) -> dict:
-    return {"nav_items": _nav_items(request), "demo_mode": not settings.PRODUCTION}
+    return {
+        "nav_items": _nav_items(request),
+        "demo_mode": not settings.PRODUCTION,
+        # Each language named in itself, so a reader finds their own.
+        "portal_languages": settings.LANGUAGES,
+    }

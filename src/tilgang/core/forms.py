@@ -1,7 +1,9 @@
+from typing import TYPE_CHECKING
+
 from django import forms
 
 
-class DsFormMixin:
+class DsFormMixin(forms.BaseForm if TYPE_CHECKING else object):
     """Gives widgets Designsystemet's class and ties help and error texts to the input (aria)."""
 
     def __init__(self, *args, **kwargs):

@@ -18,6 +18,12 @@ class Role(models.TextChoices):
 
 
 STAFF_ROLES = frozenset(
-    {Role.LEGAL_REVIEWER, Role.CASE_OFFICER, Role.HEAD_OF_SECTION, Role.INFORMATION_SERVICE, Role.ADMINISTRATOR}
+    {
+        Role.LEGAL_REVIEWER,
+        Role.CASE_OFFICER,
+        Role.HEAD_OF_SECTION,
+        Role.INFORMATION_SERVICE,
+        Role.ADMINISTRATOR,
+    }
 )
 PROJECT_ROLES = frozenset({Role.APPLICANT, Role.PROJECT_MEMBER, Role.SIGNATORY})

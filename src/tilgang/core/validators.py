@@ -13,7 +13,8 @@ def normalise_orgnr(value: str) -> str:
         raise ValidationError(_("An organisation number has exactly 9 digits."), code="orgnr_format")
     if not stdnum_orgnr.is_valid(compact):
         raise ValidationError(
-            _("%(value)s is not a valid organisation number: the check digit does not match.") % {"value": compact},
+            _("%(value)s is not a valid organisation number: the check digit does not match.")
+            % {"value": compact},
             code="orgnr_checksum",
         )
     return compact
@@ -24,9 +25,13 @@ def normalise_mobile(value: str) -> str:
     try:
         number = phonenumbers.parse(value, "NO")
     except phonenumbers.NumberParseException as error:
-        raise ValidationError(_("Enter a mobile number, for example +47 912 34 567."), code="mobile_format") from error
+        raise ValidationError(
+            _("Enter a mobile number, for example +47 912 34 567."), code="mobile_format"
+        ) from error
     if not phonenumbers.is_valid_number(number):
-        raise ValidationError(_("%(value)s is not a valid phone number.") % {"value": value}, code="mobile_invalid")
+        raise ValidationError(
+            _("%(value)s is not a valid phone number.") % {"value": value}, code="mobile_invalid"
+        )
     kind = phonenumbers.number_type(number)
     if kind not in (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE):
         raise ValidationError(

@@ -1,7 +1,7 @@
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from tilgang.core.permissions import ADMIN, SIGNED_IN, register
 from tilgang.core.validators import normalise_orgnr
@@ -47,7 +47,7 @@ def institution_list(request, q: str = ""):
     return list(institutions)
 
 
-@router.post("", response={201: InstitutionOut, 400: ErrorOut}, url_name="institution_create")
+@router.post("/create", response={201: InstitutionOut, 400: ErrorOut}, url_name="institution_create")
 def institution_create(request, payload: InstitutionIn):
     data = payload.dict()
     data["public_body_category"] = data["public_body_category"] or ""
@@ -57,8 +57,8 @@ def institution_create(request, payload: InstitutionIn):
         institution = institution_save(actor=request.user, institution=Institution(**data))
     except ValidationError as error:
         errors = error.message_dict if hasattr(error, "error_dict") else {"orgnr": error.messages}
-        return 400, {"detail": "; ".join(m for ms in errors.values() for m in ms), "errors": errors}
-    return 201, institution
+        return Status(400, {"detail": "; ".join(m for ms in errors.values() for m in ms), "errors": errors})
+    return Status(201, institution)
 
 
 register({"api:institution_list": SIGNED_IN, "api:institution_create": ADMIN})

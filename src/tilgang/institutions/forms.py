@@ -10,7 +10,16 @@ from tilgang.institutions.models import Institution, InstitutionKind
 class InstitutionForm(DsFormMixin, forms.ModelForm):
     class Meta:
         model = Institution
-        fields = ["name", "orgnr", "foreign_id", "country", "kind", "public_body_category", "approved_from", "approved_to"]
+        fields = [
+            "name",
+            "orgnr",
+            "foreign_id",
+            "country",
+            "kind",
+            "public_body_category",
+            "approved_from",
+            "approved_to",
+        ]
         widgets = {
             "approved_from": forms.DateInput(attrs={"type": "date"}),
             "approved_to": forms.DateInput(attrs={"type": "date"}),
@@ -24,7 +33,7 @@ class InstitutionForm(DsFormMixin, forms.ModelForm):
         return self.cleaned_data["country"].strip().upper()
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("country") == "NO" and not data.get("orgnr"):
             self.add_error("orgnr", _("A Norwegian institution needs its organisation number."))
         if data.get("country") != "NO" and not data.get("orgnr") and not data.get("foreign_id"):

@@ -27,10 +27,14 @@ class PublicBodyCategory(models.TextChoices):
 
 class Institution(models.Model):
     name = models.CharField(_("name"), max_length=300)
-    orgnr = models.CharField(_("organisation number"), max_length=9, blank=True)  # Norwegian, check digit validated
+    orgnr = models.CharField(
+        _("organisation number"), max_length=9, blank=True
+    )  # Norwegian, check digit validated
     foreign_id = models.CharField(_("foreign identifier"), max_length=60, blank=True)
     country = models.CharField(_("country"), max_length=2, default="NO")  # ISO 3166-1 alpha-2
-    kind = models.CharField(_("kind"), max_length=30, choices=InstitutionKind.choices, default=InstitutionKind.OTHER)
+    kind = models.CharField(
+        _("kind"), max_length=30, choices=InstitutionKind.choices, default=InstitutionKind.OTHER
+    )
     public_body_category = models.CharField(
         _("public body category"), max_length=1, choices=PublicBodyCategory.choices, blank=True
     )

@@ -42,7 +42,10 @@ class HttpGatewaySmsBackend:
             settings.SMS_GATEWAY_URL,
             data=body,
             method="POST",
-            headers={"Content-Type": "application/json", "Authorization": f"Bearer {settings.SMS_GATEWAY_TOKEN}"},
+            headers={
+                "Content-Type": "application/json",
+                "Authorization": f"Bearer {settings.SMS_GATEWAY_TOKEN}",
+            },
         )
         try:
             with urllib.request.urlopen(request, timeout=15) as response:  # noqa: S310

@@ -5,30 +5,73 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Institution',
+            name="Institution",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=300, verbose_name='name')),
-                ('orgnr', models.CharField(blank=True, max_length=9, verbose_name='organisation number')),
-                ('foreign_id', models.CharField(blank=True, max_length=60, verbose_name='foreign identifier')),
-                ('country', models.CharField(default='NO', max_length=2, verbose_name='country')),
-                ('kind', models.CharField(choices=[('research_nfr', 'Research institution approved by the Research Council of Norway'), ('research_eurostat', 'Research entity recognised by Eurostat'), ('research_office', 'Research institution approved by the statistics office'), ('public_body', 'Public body'), ('other', 'Other organisation')], default='other', max_length=30, verbose_name='kind')),
-                ('public_body_category', models.CharField(blank=True, choices=[('a', 'a) State body, county or municipality'), ('b', 'b) Norges Bank'), ('c', 'c) The Office of the Auditor General'), ('d', 'd) Central statistics authority of another country'), ('e', 'e) International organisation founded on a treaty')], max_length=1, verbose_name='public body category')),
-                ('approved_from', models.DateField(blank=True, null=True, verbose_name='approved from')),
-                ('approved_to', models.DateField(blank=True, null=True, verbose_name='approved to')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=300, verbose_name="name")),
+                ("orgnr", models.CharField(blank=True, max_length=9, verbose_name="organisation number")),
+                (
+                    "foreign_id",
+                    models.CharField(blank=True, max_length=60, verbose_name="foreign identifier"),
+                ),
+                ("country", models.CharField(default="NO", max_length=2, verbose_name="country")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            (
+                                "research_nfr",
+                                "Research institution approved by the Research Council of Norway",
+                            ),
+                            ("research_eurostat", "Research entity recognised by Eurostat"),
+                            ("research_office", "Research institution approved by the statistics office"),
+                            ("public_body", "Public body"),
+                            ("other", "Other organisation"),
+                        ],
+                        default="other",
+                        max_length=30,
+                        verbose_name="kind",
+                    ),
+                ),
+                (
+                    "public_body_category",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("a", "a) State body, county or municipality"),
+                            ("b", "b) Norges Bank"),
+                            ("c", "c) The Office of the Auditor General"),
+                            ("d", "d) Central statistics authority of another country"),
+                            ("e", "e) International organisation founded on a treaty"),
+                        ],
+                        max_length=1,
+                        verbose_name="public body category",
+                    ),
+                ),
+                ("approved_from", models.DateField(blank=True, null=True, verbose_name="approved from")),
+                ("approved_to", models.DateField(blank=True, null=True, verbose_name="approved to")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('orgnr', ''), _negated=True), fields=('orgnr',), name='unique_institution_orgnr')],
+                "ordering": ["name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("orgnr", ""), _negated=True),
+                        fields=("orgnr",),
+                        name="unique_institution_orgnr",
+                    )
+                ],
             },
         ),
     ]

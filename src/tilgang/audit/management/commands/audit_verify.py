@@ -4,7 +4,9 @@ from tilgang.audit.selectors import audit_chain_verify
 
 
 class Command(BaseCommand):
-    help = "Walk the audit chain and report the first event that was modified, deleted, inserted or reordered."
+    help = (
+        "Walk the audit chain and report the first event that was modified, deleted, inserted or reordered."
+    )
 
     def handle(self, *args, **options):
         count, finding = audit_chain_verify()

@@ -11,7 +11,7 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("demo data are never loaded in production mode")
         users = demo_seed()
-        self.stdout.write(self.style.SUCCESS("Demo log-ins (password for all: %s):" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Demo log-ins (password for all: {DEMO_PASSWORD}):"))
         for user in users:
             roles = ", ".join(str(role) for role in user.roles)
             self.stdout.write(f"  {user.email:34} {roles}")
