@@ -13,6 +13,7 @@ def _mount_engine_commands() -> None:
     from tilgang.engine import cli_registers
 
     app.add_typer(cli_registers.app, name="registers")
+    from tilgang.engine import cli_extract; app.command("extract")(cli_extract.extract)  # noqa: E702
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -64,12 +65,14 @@ def demo(
     call_command("migrate", interactive=False, verbosity=0)
     call_command("demo_seed")
     worker = subprocess.Popen([sys.executable, "-m", "tilgang.cli", "manage", "db_worker"])  # noqa: S603
+    sweeper = subprocess.Popen([sys.executable, "-m", "tilgang.cli", "manage", "sweep", "--every", "60"])  # noqa: S603
     typer.echo(f"Portal: http://{host}:{port}/  (outbox for e-mail and SMS: http://{host}:{port}/utboks/)")
     try:
         call_command("runserver", f"{host}:{port}", use_reloader=False)
     finally:
-        worker.terminate()
-        worker.wait(timeout=10)
+        for process in (worker, sweeper):
+            process.terminate()
+            process.wait(timeout=10)
 
 
 def main() -> None:

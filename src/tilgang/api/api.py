@@ -11,10 +11,16 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import HttpBearer
 
 from tilgang.accounts.api import router as accounts_router
+from tilgang.applications.api import router as applications_router
 from tilgang.audit.api import router as audit_router
+from tilgang.catalog.api import router as catalog_router
 from tilgang.core.api import router as core_router
 from tilgang.core.permissions import PUBLIC, register
+from tilgang.exchange.api import router as exchange_router
+from tilgang.inquiries.api import router as inquiries_router
 from tilgang.institutions.api import router as institutions_router
+from tilgang.offers.api import router as offers_router
+from tilgang.preparation.api import router as preparation_router
 
 
 class BearerToken(HttpBearer):
@@ -35,6 +41,12 @@ api.add_router("", core_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/audit", audit_router)
 api.add_router("/institutions", institutions_router)
+api.add_router("/catalog", catalog_router)
+api.add_router("/applications", applications_router)
+api.add_router("/offers", offers_router)
+api.add_router("/exchange", exchange_router)
+api.add_router("/preparation", preparation_router)
+api.add_router("/inquiries", inquiries_router)
 
 
 @api.exception_handler(NinjaValidationError)

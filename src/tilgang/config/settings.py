@@ -42,6 +42,12 @@ INSTALLED_APPS = [
     "tilgang.audit",
     "tilgang.accounts",
     "tilgang.institutions",
+    "tilgang.catalog",
+    "tilgang.applications",
+    "tilgang.offers",
+    "tilgang.exchange",
+    "tilgang.preparation",
+    "tilgang.inquiries",
     "tilgang.notify",
     "tilgang.api",
 ]

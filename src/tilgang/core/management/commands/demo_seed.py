@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from tilgang.core.demo import DEMO_PASSWORD, demo_seed
+from tilgang.core.registry import demo_seeders
 
 
 class Command(BaseCommand):
@@ -11,6 +12,9 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("demo data are never loaded in production mode")
         users = demo_seed()
+        # Each app's own demo data (cases, packages, inquiries …), in app order.
+        for seed in demo_seeders():
+            seed()
         self.stdout.write(self.style.SUCCESS(f"Demo log-ins (password for all: {DEMO_PASSWORD}):"))
         for user in users:
             roles = ", ".join(str(role) for role in user.roles)
