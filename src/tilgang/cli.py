@@ -10,10 +10,10 @@ app = typer.Typer(help="tilgang: microdata access service.", no_args_is_help=Tru
 
 def _mount_engine_commands() -> None:
     # Engine sub-commands; each module defines a Typer app and needs no web framework.
-    from tilgang.engine import cli_registers
+    from tilgang.engine import cli_extract, cli_registers
 
     app.add_typer(cli_registers.app, name="registers")
-    from tilgang.engine import cli_extract; app.command("extract")(cli_extract.extract)  # noqa: E702
+    app.command("extract")(cli_extract.extract)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -21,7 +21,6 @@ def manage(ctx: typer.Context) -> None:
     """Run a portal management command (migrate, runserver, db_worker, …)."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tilgang.config.settings")
     from django.core.management import execute_from_command_line
-
 
     execute_from_command_line(["tilgang manage", *ctx.args])
 

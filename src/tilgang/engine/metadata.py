@@ -78,6 +78,11 @@ class Variable:
     # Rows of the table that belong to the variable, as column == value conditions, e.g.
     # {"benefit_type": "AAP"} for one benefit out of the shared FD-Trygd benefit table.
     row_filter: dict[str, str] = field(default_factory=dict)
+    # How the value is derived from ``column``: "" (the value itself), "year" (the year of a date),
+    # "prefix:N" (the first N characters of a code, e.g. the county of a municipality),
+    # "char:N" (the N-th character, 1-based), "count_children" (number of persons whose
+    # mother_key or father_key is this person_key).
+    derivation: str = ""
 
     def __post_init__(self) -> None:
         if self.temporality not in TEMPORALITIES:
@@ -118,11 +123,11 @@ class Metadata:
             persons=data["persons"],
             areas=tuple(Area(**a) for a in data["areas"]),
             registers=tuple(Register(**r) for r in data["registers"]),
-            variables=tuple(
-                Variable(**{**v, "years": tuple(v.get("years", ()))}) for v in data["variables"]
-            ),
+            variables=tuple(Variable(**{**v, "years": tuple(v.get("years", ()))}) for v in data["variables"]),
             codelists={
-                name: CodeList(name=cl["name"], source=cl["source"], codes=tuple(Code(**c) for c in cl["codes"]))
+                name: CodeList(
+                    name=cl["name"], source=cl["source"], codes=tuple(Code(**c) for c in cl["codes"])
+                )
                 for name, cl in data["codelists"].items()
             },
         )

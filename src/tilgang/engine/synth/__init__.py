@@ -1,0 +1,1 @@
+"""Synthetic registers at national scale (see docs/registers.md)."""
