@@ -1,26 +1,492 @@
+"""Portal pages for institutions. Thin: forms are parsed here, every change is a service call."""
+
+from __future__ import annotations
+
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from tilgang.institutions.forms import InstitutionForm
-from tilgang.institutions.models import Institution
-from tilgang.institutions.services import institution_save
+from tilgang.core.http import AuthedRequest
+from tilgang.core.roles import Role
+from tilgang.institutions import selectors, services
+from tilgang.institutions.eligibility import eligibility
+from tilgang.institutions.forms import (
+    ATTACHMENT_FIELDS,
+    AffiliationForm,
+    ApprovalRecordForm,
+    ApprovalRequestForm,
+    ApproveForm,
+    ChecklistForm,
+    CompleteRequestForm,
+    FundedProjectForm,
+    InstitutionForm,
+    ListImportForm,
+    MoreInfoForm,
+    ProjectFormSet,
+    RefuseForm,
+    SearchForm,
+)
+from tilgang.institutions.lists import ListLayoutError
+from tilgang.institutions.models import (
+    AttachmentKind,
+    Institution,
+    ListImport,
+    RequestAttachment,
+    RequestStatus,
+)
+
+ERRORS = (services.InstitutionError, ValidationError)
 
 
-def institution_list(request: HttpRequest) -> HttpResponse:
+def _error_text(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error)
+
+
+def _is_assessor(user) -> bool:
+    return user.has_role(Role.ADMINISTRATOR) or user.has_role(Role.LEGAL_REVIEWER)
+
+
+# --- institutions --------------------------------------------------------------------------------
+
+
+def institution_list(request: AuthedRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    institutions = Institution.objects.all()
-    if query:
-        institutions = institutions.filter(name__icontains=query) | institutions.filter(orgnr=query)
+    institutions = selectors.institutions_search(query)[:500]
     return render(request, "institutions/list.html", {"institutions": institutions, "q": query})
 
 
-def institution_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+def institution_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    institution = get_object_or_404(Institution.objects.prefetch_related("approvals"), pk=pk)
+    today = timezone.localdate()
+    return render(
+        request,
+        "institutions/detail.html",
+        {
+            "institution": institution,
+            "approvals": institution.approvals.select_related("batch", "ended_by_batch", "request"),
+            "warnings": selectors.approval_warnings(institution, today),
+            "requests": institution.approval_requests.all(),
+            "record_form": ApprovalRecordForm(initial={"valid_from": today}),
+            "is_admin": request.user.has_role(Role.ADMINISTRATOR),
+        },
+    )
+
+
+def institution_edit(request: AuthedRequest, pk: int | None = None) -> HttpResponse:
     institution = get_object_or_404(Institution, pk=pk) if pk else None
     form = InstitutionForm(request.POST or None, instance=institution)
     if request.method == "POST" and form.is_valid():
-        saved = institution_save(actor=request.user, institution=form.save(commit=False))
-        messages.success(request, _("%(name)s is saved.") % {"name": saved.name})
-        return redirect("institutions:list")
+        try:
+            saved = services.institution_save(actor=request.user, institution=form.save(commit=False))
+        except ValidationError as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(request, _("%(name)s is saved.") % {"name": saved.name})
+            return redirect("institutions:detail", saved.pk)
     return render(request, "institutions/edit.html", {"form": form, "institution": institution})
+
+
+@require_POST
+def approval_add(request: AuthedRequest, pk: int) -> HttpResponse:
+    institution = get_object_or_404(Institution, pk=pk)
+    form = ApprovalRecordForm(request.POST)
+    if form.is_valid():
+        try:
+            services.approval_record(actor=request.user, institution=institution, **form.cleaned_data)
+        except ERRORS as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, _("The approval is recorded."))
+    else:
+        messages.error(request, _("Give the source and a valid start date."))
+    return redirect("institutions:detail", institution.pk)
+
+
+# --- the official lists --------------------------------------------------------------------------
+
+
+def list_import(request: AuthedRequest) -> HttpResponse:
+    form = ListImportForm(
+        request.POST or None, request.FILES or None, initial={"list_date": timezone.localdate()}
+    )
+    layout_error = None
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            batch = services.list_import_preview(
+                actor=request.user,
+                source=form.cleaned_data["source"],
+                file_name=upload.name,
+                data=upload.read(),
+                list_date=form.cleaned_data["list_date"],
+            )
+        except ListLayoutError as error:
+            layout_error = error
+            form.add_error("file", _error_text(error))
+        except ValidationError as error:
+            form.add_error("file", _error_text(error))
+        else:
+            return redirect("institutions:list_preview", batch.pk)
+    return render(
+        request,
+        "institutions/list_import.html",
+        {"form": form, "imports": ListImport.objects.all()[:30], "layout_error": layout_error},
+    )
+
+
+def list_preview(request: AuthedRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(ListImport, pk=pk)
+    diff = services.list_diff(batch) if batch.status == ListImport.Status.PREVIEW else None
+    return render(request, "institutions/list_preview.html", {"batch": batch, "diff": diff})
+
+
+@require_POST
+def list_apply(request: AuthedRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(ListImport, pk=pk)
+    try:
+        diff = services.list_import_apply(actor=request.user, batch=batch)
+    except ERRORS as error:
+        messages.error(request, _error_text(error))
+        return redirect("institutions:list_preview", batch.pk)
+    counts = diff.counts
+    messages.success(
+        request,
+        _("The list is applied: %(add)d added, %(change)d changed, %(remove)d removed.") % counts,
+    )
+    return redirect("institutions:list_import")
+
+
+@require_POST
+def list_discard(request: AuthedRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(ListImport, pk=pk)
+    try:
+        services.list_import_discard(actor=request.user, batch=batch)
+    except ERRORS as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.info(request, _("The list was discarded; nothing was changed."))
+    return redirect("institutions:list_import")
+
+
+def public_bodies(request: AuthedRequest) -> HttpResponse:
+    if request.method == "POST":
+        report = services.public_bodies_sync(actor=request.user)
+        messages.success(
+            request,
+            _(
+                "Counties and municipalities are up to date: %(added)d added, %(renamed)d renamed, %(ceased)d ceased."
+            )
+            % {"added": len(report.added), "renamed": len(report.renamed), "ceased": len(report.ceased)},
+        )
+        return redirect("institutions:public_bodies")
+    report = services.public_bodies_sync(actor=request.user, apply=False)
+    return render(request, "institutions/public_bodies.html", {"report": report})
+
+
+# --- may my institution apply? (public) ----------------------------------------------------------
+
+
+def check(request: HttpRequest) -> HttpResponse:
+    form = SearchForm(request.GET or None)
+    results = []
+    query = ""
+    if form.is_valid() and form.cleaned_data["q"].strip():
+        query = form.cleaned_data["q"].strip()
+        today = timezone.localdate()
+        for institution in selectors.institutions_search(query)[:20]:
+            result = eligibility(institution=institution, on=today, purpose_statistical=True)
+            results.append({"institution": institution, "result": result})
+    return render(request, "institutions/check.html", {"form": form, "results": results, "q": query})
+
+
+# --- approval by the office ----------------------------------------------------------------------
+
+
+def request_list(request: AuthedRequest) -> HttpResponse:
+    requests = selectors.approval_requests_visible_to(request.user)
+    status = request.GET.get("status", "")
+    if status in RequestStatus.values:
+        requests = requests.filter(status=status)
+    return render(
+        request,
+        "institutions/request_list.html",
+        {
+            "requests": requests,
+            "assessor": _is_assessor(request.user),
+            "status": status,
+            "statuses": RequestStatus.choices,
+        },
+    )
+
+
+def request_new(request: AuthedRequest) -> HttpResponse:
+    form = ApprovalRequestForm(request.POST or None, request.FILES or None)
+    projects = ProjectFormSet(request.POST or None, prefix="projects")
+    if request.method == "POST" and form.is_valid() and projects.is_valid():
+        data = form.cleaned_data
+        try:
+            approval_request = services.approval_request_send(
+                actor=request.user,
+                name=data["name"],
+                orgnr=data.get("orgnr", ""),
+                country=data["country"],
+                foreign_id=data.get("foreign_id", ""),
+                research_statement=data["research_statement"],
+                rd_person_years=data["rd_person_years"],
+                staff_count=data["staff_count"],
+                projects=[row for row in projects.cleaned_data if row],
+                attachments={kind: data[field] for field, kind in ATTACHMENT_FIELDS.items()},
+            )
+        except ERRORS as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(
+                request, _("The request is sent. You will get an e-mail when it has been assessed.")
+            )
+            return redirect("institutions:request_detail", approval_request.pk)
+    return render(request, "institutions/request_new.html", {"form": form, "projects": projects})
+
+
+def _visible_request(request: AuthedRequest, pk: int):
+    found = selectors.approval_requests_visible_to(request.user).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    approval_request = _visible_request(request, pk)
+    assessor = _is_assessor(request.user)
+    items = services.checklist_items()
+    return render(
+        request,
+        "institutions/request_detail.html",
+        {
+            "req": approval_request,
+            "assessor": assessor,
+            "checklist": [(code, text, approval_request.checklist.get(code, False)) for code, text in items],
+            "checklist_form": ChecklistForm(items=items, ticked=approval_request.checklist),
+            "more_form": MoreInfoForm(),
+            "approve_form": ApproveForm(),
+            "refuse_form": RefuseForm(),
+            "missing": [
+                AttachmentKind(kind).label for kind in services.missing_attachments(approval_request)
+            ],
+            "warnings": selectors.approval_warnings(approval_request.institution, timezone.localdate()),
+        },
+    )
+
+
+def request_complete(request: AuthedRequest, pk: int) -> HttpResponse:
+    approval_request = _visible_request(request, pk)
+    if approval_request.applicant_id != request.user.pk:
+        raise Http404
+    initial = {
+        "research_statement": approval_request.research_statement,
+        "rd_person_years": approval_request.rd_person_years,
+        "staff_count": approval_request.staff_count,
+    }
+    form = CompleteRequestForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.approval_request_update(
+                actor=request.user,
+                request=approval_request,
+                research_statement=data["research_statement"],
+                rd_person_years=data["rd_person_years"],
+                staff_count=data["staff_count"],
+            )
+            if data.get("file"):
+                services.approval_request_attach(
+                    actor=request.user,
+                    request=approval_request,
+                    kind=data.get("kind") or "other",
+                    upload=data["file"],
+                )
+            if "submit" in request.POST:
+                services.approval_request_submit(actor=request.user, request=approval_request)
+                messages.success(request, _("The request is sent again."))
+                return redirect("institutions:request_detail", approval_request.pk)
+        except ERRORS as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("institutions:request_complete", approval_request.pk)
+    return render(
+        request,
+        "institutions/request_complete.html",
+        {
+            "req": approval_request,
+            "form": form,
+            "missing": [
+                AttachmentKind(kind).label for kind in services.missing_attachments(approval_request)
+            ],
+        },
+    )
+
+
+def _assess(request: AuthedRequest, pk: int, action) -> HttpResponse:
+    approval_request = _visible_request(request, pk)
+    try:
+        text = action(approval_request)
+    except ERRORS as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, text)
+    return redirect("institutions:request_detail", approval_request.pk)
+
+
+@require_POST
+def request_checklist(request: AuthedRequest, pk: int) -> HttpResponse:
+    def act(approval_request):
+        services.approval_request_checklist(
+            actor=request.user,
+            request=approval_request,
+            ticked=[code for code in request.POST if code in dict(services.CHECKLIST)],
+        )
+        return _("The checklist is saved.")
+
+    return _assess(request, pk, act)
+
+
+@require_POST
+def request_more(request: AuthedRequest, pk: int) -> HttpResponse:
+    def act(approval_request):
+        services.approval_request_ask_more(
+            actor=request.user, request=approval_request, message=request.POST.get("message", "")
+        )
+        return _("The applicant has been asked for more.")
+
+    return _assess(request, pk, act)
+
+
+@require_POST
+def request_approve(request: AuthedRequest, pk: int) -> HttpResponse:
+    def act(approval_request):
+        form = ApproveForm(request.POST)
+        if not form.is_valid():
+            raise services.InstitutionError(_("Give the start and end dates of the approval."))
+        services.approval_request_approve(actor=request.user, request=approval_request, **form.cleaned_data)
+        return _("The organisation is approved and the letter sent.")
+
+    return _assess(request, pk, act)
+
+
+@require_POST
+def request_refuse(request: AuthedRequest, pk: int) -> HttpResponse:
+    def act(approval_request):
+        services.approval_request_refuse(
+            actor=request.user, request=approval_request, reasons=request.POST.get("reasons", "")
+        )
+        return _("The request is refused and the letter sent.")
+
+    return _assess(request, pk, act)
+
+
+def attachment_download(request: AuthedRequest, pk: int) -> FileResponse:
+    attachment = get_object_or_404(RequestAttachment.objects.select_related("request"), pk=pk)
+    _visible_request(request, attachment.request_id)
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+
+
+def letter_download(request: AuthedRequest, pk: int) -> FileResponse:
+    approval_request = _visible_request(request, pk)
+    if not approval_request.letter:
+        raise Http404
+    return FileResponse(
+        approval_request.letter.open("rb"),
+        as_attachment=False,
+        filename=f"decision-{approval_request.pk}.pdf",
+        content_type="application/pdf",
+    )
+
+
+# --- people and projects -------------------------------------------------------------------------
+
+
+def mine(request: AuthedRequest) -> HttpResponse:
+    user = request.user
+    return render(
+        request,
+        "institutions/mine.html",
+        {
+            "affiliations": user.affiliations.select_related("institution"),
+            "projects": user.funded_projects.select_related("institution", "commissioning_body"),
+            "affiliation_form": AffiliationForm(initial={"valid_from": timezone.localdate()}, prefix="aff"),
+            "project_form": FundedProjectForm(prefix="proj"),
+        },
+    )
+
+
+@require_POST
+def affiliation_add(request: AuthedRequest) -> HttpResponse:
+    form = AffiliationForm(request.POST, prefix="aff")
+    if form.is_valid():
+        try:
+            services.affiliation_create(actor=request.user, user=request.user, **form.cleaned_data)
+        except ERRORS as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, _("Your affiliation is recorded."))
+    else:
+        messages.error(request, _("Choose the institution, give your position and the start date."))
+    return redirect("institutions:mine")
+
+
+@require_POST
+def affiliation_end(request: AuthedRequest, pk: int) -> HttpResponse:
+    affiliation = get_object_or_404(selectors.affiliations_visible_to(request.user), pk=pk)
+    try:
+        services.affiliation_end(actor=request.user, affiliation=affiliation, on=timezone.localdate())
+    except ERRORS as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("The affiliation is ended."))
+    return redirect("institutions:mine")
+
+
+@require_POST
+def funded_project_add(request: AuthedRequest) -> HttpResponse:
+    form = FundedProjectForm(request.POST, prefix="proj")
+    if form.is_valid():
+        try:
+            services.funded_project_create(actor=request.user, **form.cleaned_data)
+        except ERRORS as error:
+            messages.error(request, _error_text(error))
+        else:
+            messages.success(request, _("The project is recorded."))
+    else:
+        messages.error(request, _("Fill in the title, funding, reference and project period."))
+    return redirect("institutions:mine")
+
+
+@require_POST
+def funded_project_verify(request: AuthedRequest, pk: int) -> HttpResponse:
+    project = get_object_or_404(selectors.funded_projects_visible_to(request.user), pk=pk)
+    try:
+        services.funded_project_verify(actor=request.user, project=project)
+    except ERRORS as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("The project's funding is marked as checked."))
+    return redirect("institutions:funded_projects")
+
+
+def funded_projects(request: AuthedRequest) -> HttpResponse:
+    return render(
+        request,
+        "institutions/funded_projects.html",
+        {"projects": selectors.funded_projects_visible_to(request.user)},
+    )
