@@ -105,6 +105,8 @@ def test_openapi_documents_every_operation(client, db):
 def test_api_messages_follow_the_users_language(api_client, make_user):
     admin = make_user("administrator", language="nn")
     response = api_client(admin).post(
-        "/api/v1/institutions/create", {"name": "Feil AS", "orgnr": "971035855"}, content_type="application/json"
+        "/api/v1/institutions/create",
+        {"name": "Feil AS", "orgnr": "971035855"},
+        content_type="application/json",
     )
     assert "ikkje" in response.json()["detail"]

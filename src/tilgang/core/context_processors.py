@@ -8,7 +8,12 @@ register_nav("core:home", _("Front page"), lambda user: True, order=0)
 register_nav("accounts:profile", _("My account"), signed_in, order=90)
 register_nav("audit:trail", _("Audit trail"), staff, order=80)
 register_nav("accounts:invite", _("Invite"), staff, order=70)
-register_nav("institutions:list", _("Institutions"), has_any_role("administrator", "legal_reviewer", "case_officer", "head_of_section"), order=60)
+register_nav(
+    "institutions:list",
+    _("Institutions"),
+    has_any_role("administrator", "legal_reviewer", "case_officer", "head_of_section"),
+    order=60,
+)
 
 
 def _nav_items(request) -> list[dict]:

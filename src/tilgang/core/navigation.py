@@ -19,7 +19,9 @@ class NavItem:
 NAV_ITEMS: list[NavItem] = []
 
 
-def register_nav(url_name: str, label: str | Promise, visible: Callable[[object], bool], order: int = 50) -> None:
+def register_nav(
+    url_name: str, label: str | Promise, visible: Callable[[object], bool], order: int = 50
+) -> None:
     if all(item.url_name != url_name for item in NAV_ITEMS):
         NAV_ITEMS.append(NavItem(url_name, label, visible, order))
 
