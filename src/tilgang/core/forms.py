@@ -3,7 +3,13 @@ from typing import TYPE_CHECKING
 from django import forms
 
 
-class DsFormMixin(forms.BaseForm if TYPE_CHECKING else object):
+if TYPE_CHECKING:
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
+
+
+class DsFormMixin(_FormBase):
     """Gives widgets Designsystemet's class and ties help and error texts to the input (aria)."""
 
     def __init__(self, *args, **kwargs):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 from dataclasses import dataclass
 
 from django.utils.functional import Promise
@@ -12,7 +13,7 @@ from django.utils.functional import Promise
 class NavItem:
     url_name: str
     label: str | Promise
-    visible: Callable[[object], bool]  # user -> bool
+    visible: Callable[[Any], bool]  # user -> bool
     order: int = 50
 
 
@@ -20,7 +21,7 @@ NAV_ITEMS: list[NavItem] = []
 
 
 def register_nav(
-    url_name: str, label: str | Promise, visible: Callable[[object], bool], order: int = 50
+    url_name: str, label: str | Promise, visible: Callable[[Any], bool], order: int = 50
 ) -> None:
     if all(item.url_name != url_name for item in NAV_ITEMS):
         NAV_ITEMS.append(NavItem(url_name, label, visible, order))
@@ -34,5 +35,5 @@ def staff(user) -> bool:
     return user.is_authenticated and user.is_staff_member
 
 
-def has_any_role(*roles: str) -> Callable[[object], bool]:
+def has_any_role(*roles: str) -> Callable[[Any], bool]:
     return lambda user: user.is_authenticated and bool(user.role_set & set(roles))
