@@ -32,9 +32,7 @@ def test_compiled_catalogue_matches_the_source(language):
             assert compiled.gettext(entry.msgid) == entry.msgstr, entry.msgid
 
 
-@pytest.mark.parametrize(
-    ("language", "heading"), [("nb", "Logg inn"), ("nn", "Logg inn"), ("en", "Sign in")]
-)
+@pytest.mark.parametrize(("language", "heading"), [("nb", "Logg inn"), ("nn", "Logg inn"), ("en", "Sign in")])
 def test_login_page_in_each_language(client, db, language, heading):
     response = client.get(reverse("accounts:login"), headers={"Accept-Language": language})
     assert f'<html lang="{language}"' in response.content.decode()
@@ -47,6 +45,49 @@ def test_bokmaal_is_the_default(client, db):
 
 
 def test_nynorsk_differs_from_bokmaal(client, db):
-    nb = client.get(reverse("accounts:password_forgotten"), headers={"Accept-Language": "nb"}).content.decode()
-    nn = client.get(reverse("accounts:password_forgotten"), headers={"Accept-Language": "nn"}).content.decode()
+    nb = client.get(
+        reverse("accounts:password_forgotten"), headers={"Accept-Language": "nb"}
+    ).content.decode()
+    nn = client.get(
+        reverse("accounts:password_forgotten"), headers={"Accept-Language": "nn"}
+    ).content.decode()
     assert nb != nn
+
+
+def test_every_text_in_the_code_is_in_the_catalogues(tmp_path):
+    """Extract the texts afresh (in a copy, so the real catalogues stay untouched) and require that
+    each has a bokmål and a nynorsk translation: a new text cannot ship untranslated."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    if shutil.which("xgettext") is None:
+        pytest.fail("gettext is not installed (apt-get install gettext); .ci/run installs it")
+    source = LOCALE.parent.parent
+    copy = tmp_path / "src"
+    shutil.copytree(source, copy, ignore=shutil.ignore_patterns("__pycache__", "*.mo", "engine"))
+    env = {**os.environ, "PYTHONPATH": str(copy), "DJANGO_SETTINGS_MODULE": "tilgang.config.settings"}
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "django",
+            "makemessages",
+            "-l",
+            "nb",
+            "-l",
+            "nn",
+            "--no-obsolete",
+            "-i",
+            "engine/*",
+        ],
+        cwd=copy / "tilgang",
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    for language in ("nb", "nn"):
+        po = polib.pofile(str(copy / "tilgang" / "locale" / language / "LC_MESSAGES" / "django.po"))
+        missing = [entry.msgid for entry in po.untranslated_entries() + po.fuzzy_entries()]
+        assert missing == [], f"{language}: run `make messages` and translate: {missing[:20]}"
