@@ -1,0 +1,17 @@
+"""The demo seed makes a case in every state, through the services, and is idempotent."""
+
+from tilgang.applications import demo
+from tilgang.applications.lifecycle import State
+from tilgang.applications.models import Application
+
+
+def test_demo_has_every_state_and_is_idempotent(db, catalog):
+    from tilgang.core.demo import demo_seed
+
+    demo_seed()
+    demo.seed()
+    states = set(Application.objects.values_list("state", flat=True))
+    assert states == set(State.values)
+    count = Application.objects.count()
+    demo.seed()
+    assert Application.objects.count() == count

@@ -1,0 +1,219 @@
+"""In a real browser: invitation → application in steps with attachments → clean pre-check → submitted →
+legal review → assignment → decision; and a refusal with an appeal. axe on the main pages."""
+
+from __future__ import annotations
+
+import pyotp
+import pytest
+from django.db import transaction
+from django.utils import timezone
+
+from tests.applications.conftest import PDF, catalog, complete_draft, institution, people  # noqa: F401
+from tests.browser.conftest import axe_violations, outbox_link
+from tests.conftest import PASSWORD
+from tilgang.accounts.models import TotpDevice
+from tilgang.applications.models import Application
+from tilgang.core.crypto import seal
+from tilgang.core.demo import DEMO_TOTP_SECRET
+
+NEW_PASSWORD = "en lang nok passordsetning for søkeren"
+
+
+def _with_totp(*users):
+    with transaction.atomic():
+        for user in users:
+            TotpDevice.objects.create(
+                user=user, secret_encrypted=seal(DEMO_TOTP_SECRET, purpose="totp"), confirmed=True
+            )
+
+
+def sign_in(page, email, password=PASSWORD, staff=False):
+    page.goto("/konto/logg-inn/")
+    page.fill("#id_email", email)
+    page.fill("#id_password", password)
+    page.locator("main form button[type=submit]").click()
+    if staff:
+        page.fill("#id_code", pyotp.TOTP(DEMO_TOTP_SECRET).at(timezone.now().timestamp()))
+        page.locator("main form button[type=submit]").click()
+
+
+def _no_violations(page):
+    assert axe_violations(page) == []
+
+
+def _save_next(page):
+    page.locator("button[name=save_next]").click()
+
+
+def run_command(page, command, fields=None):
+    if fields is not None:
+        page.locator(f"details:has(button[data-command={command}]) summary").click()
+        for selector, value in fields.items():
+            if selector.startswith("select:"):
+                page.select_option(selector[7:], value)
+            else:
+                page.fill(selector, value)
+    page.locator(f"button[data-command={command}]").click()
+
+
+@pytest.fixture
+def staff(people):  # noqa: F811
+    _with_totp(people["legal"], people["officer"], people["head"])
+    return people
+
+
+def test_applicant_from_invitation_to_decision(new_page, staff, catalog, institution, transactional_db):  # noqa: F811
+    from tilgang.accounts.services import invitation_create
+
+    with transaction.atomic():
+        invitation_create(invited_by=None, email="kari@uio.example", full_name="Kari Nordmann", language="en",
+                          institution=institution)  # fmt: skip
+    page = new_page("en")
+    page.goto(outbox_link(page, "kari@uio.example", "/konto/invitasjon/"))
+    page.locator("main form button[type=submit]").click()
+    page.goto(outbox_link(page, "kari@uio.example", "/konto/passord/"))
+    page.fill("#id_password", NEW_PASSWORD)
+    page.fill("#id_password_again", NEW_PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    sign_in(page, "kari@uio.example", NEW_PASSWORD)
+
+    page.goto("/soknader/")
+    _no_violations(page)
+    page.fill("#id_title", "Income mobility across cohorts")
+    page.locator("main form button[type=submit]").click()
+    # Step 1: project and purpose
+    page.fill("#id_purpose", "How income mobility differs between birth cohorts.")
+    page.select_option("#id_purpose_statistical", "true")
+    page.fill("#id_project_description", "Register-based study.")
+    _no_violations(page)
+    _save_next(page)
+    # Step 2: duration
+    page.fill("#id_period_start", "2027-01-01")
+    page.fill("#id_period_end", "2029-12-31")
+    _save_next(page)
+    # Step 3: population, with the as-of date made explicit
+    page.select_option("#id_population_kind", "as_of_date")
+    page.fill("#id_population_criteria", "Everyone resident in Norway")
+    page.fill("#id_population_as_of", "2019-01-01")
+    _save_next(page)
+    # Step 4: data and variables
+    page.fill("#id_data_sources", "Population register 2019–2020")
+    _save_next(page)
+    page.goto(page.url.replace("/legal/", "/data/"))
+    page.fill("#id_names", "BEFOLKNING_KJOENN")
+    page.locator("form[action$='/variabler/'] button[type=submit]").click()
+    assert "BEFOLKNING_KJOENN" in page.locator("main table").inner_text()
+    page.goto(page.url.replace("/data/", "/legal/"))
+    # Step 5: storage and legal basis
+    page.select_option("#id_storage_location", "tsd")
+    page.select_option("#id_gdpr_art6", "e")
+    page.select_option("#id_dpia_route", "negative")
+    page.fill("#id_dpia_reason", "Pseudonymised register data, low risk.")
+    _save_next(page)
+    _save_next(page)  # linkage: nothing to link
+    # Members
+    page.fill("#id_full_name", "Per Deltaker")
+    page.fill("#id_email", staff["member"].email)
+    page.locator("main form button[type=submit]").last.click()
+    assert "Per Deltaker" in page.locator("main table").inner_text()
+    # Attachments
+    page.goto(page.url.replace("/members/", "/attachments/"))
+    for kind, name in (("project_description", "protocol.pdf"), ("permit_dpo", "dpo.pdf")):
+        page.select_option("#id_kind", kind)
+        page.set_input_files("#id_file", {"name": name, "mimeType": "application/pdf", "buffer": PDF})
+        page.locator("main form[enctype] button[type=submit]").click()
+    assert "dpo.pdf" in page.locator("main table").inner_text()
+    _no_violations(page)
+    # The pre-check is clean, and the application is submitted.
+    page.goto(page.url.replace("/attachments/", "/check/"))
+    assert "found nothing to fix" in page.locator("main").inner_text()
+    _no_violations(page)
+    page.locator("#submit-application").click()
+    assert "Submitted" in page.locator("#case-state").inner_text()
+    _no_violations(page)
+    application = Application.objects.get(title="Income mobility across cohorts")
+
+    legal = new_page("en")
+    sign_in(legal, staff["legal"].email, staff=True)
+    legal.goto("/soknader/saksbehandling/")
+    assert "Income mobility across cohorts" in legal.locator("main").inner_text()
+    _no_violations(legal)
+    legal.goto(f"/soknader/{application.pk}/")
+    run_command(legal, "take_legal_review")
+    run_command(legal, "pass_legal_review")
+    assert "waiting for a case officer" in legal.locator("#case-state").inner_text()
+
+    head = new_page("en")
+    sign_in(head, staff["head"].email, staff=True)
+    head.goto(f"/soknader/{application.pk}/")
+    run_command(head, "assign", {"select:#id_assign-case_officer": str(staff["officer"].pk)})
+    assert "With a case officer" in head.locator("#case-state").inner_text()
+
+    officer = new_page("en")
+    sign_in(officer, staff["officer"].email, staff=True)
+    officer.goto(f"/soknader/{application.pk}/")
+    _no_violations(officer)
+    run_command(officer, "grant_access", {"#id_grant_access-deletion_deadline": "2030-06-30"})
+    assert "Access granted" in officer.locator("#case-state").inner_text()
+
+    page.goto(f"/soknader/{application.pk}/")
+    assert "Decision: access granted" in page.locator("main").inner_text()
+    assert page.locator("a[href*='/vedtak/']").count() == 1
+
+
+def test_refusal_and_appeal(new_page, staff, catalog, transactional_db):  # noqa: F811
+    application = complete_draft(staff, catalog)
+    from tests.applications.conftest import run
+    from tilgang.applications.lifecycle import Command
+
+    with transaction.atomic():
+        run(staff["applicant"], application, Command.SUBMIT)
+
+    legal = new_page("en")
+    sign_in(legal, staff["legal"].email, staff=True)
+    legal.goto(f"/soknader/{application.pk}/")
+    run_command(legal, "take_legal_review")
+    run_command(legal, "refuse", {"#id_refuse-reasons": ""})
+    assert "Reasons" in legal.locator(".ds-alert").first.inner_text()  # refused without reasons: a message
+    run_command(
+        legal, "refuse", {"#id_refuse-reasons": "There is no legal basis for the special categories."}
+    )
+    assert "Refused" in legal.locator("#case-state").inner_text()
+
+    applicant = new_page("en")
+    sign_in(applicant, staff["applicant"].email)
+    applicant.goto(f"/soknader/{application.pk}/")
+    assert "no legal basis for the special categories" in applicant.locator("main").inner_text()
+    _no_violations(applicant)
+    run_command(applicant, "appeal", {"#id_appeal-grounds": "The art. 9 basis is in the attached permit."})
+    assert "Appealed" in applicant.locator("#case-state").inner_text()
+
+    legal.goto(f"/soknader/{application.pk}/")
+    run_command(legal, "reverse", {"#id_reverse-reasons": "The permit covers the data."})
+    assert "reversed" in legal.locator("#case-state").inner_text()
+    applicant.goto(f"/soknader/{application.pk}/")
+    assert "Refusal reversed" in applicant.locator("main").inner_text()
+
+
+@pytest.mark.parametrize("language", ["nb", "nn", "en"])
+def test_main_pages_are_accessible_in_every_language(language, new_page, staff, catalog, transactional_db):  # noqa: F811
+    application = complete_draft(staff, catalog)
+    page = new_page(language)
+    page.goto("/soknader/prosjektregister/")
+    _no_violations(page)
+    sign_in(page, staff["applicant"].email)
+    for path in ("/soknader/", f"/soknader/{application.pk}/", f"/soknader/{application.pk}/steg/data/",
+                 f"/soknader/{application.pk}/steg/members/", f"/soknader/{application.pk}/steg/check/"):  # fmt: skip
+        page.goto(path)
+        _no_violations(page)
+    # A step showing its errors.
+    page.goto(f"/soknader/{application.pk}/steg/period/")
+    page.fill("#id_period_start", "2030-01-01")
+    page.fill("#id_period_end", "2029-01-01")
+    page.locator("button[name=save]").click()
+    assert page.locator(".ds-alert[data-color=danger]").count() == 1
+    _no_violations(page)
+    officer = new_page(language)
+    sign_in(officer, staff["officer"].email, staff=True)
+    officer.goto("/soknader/saksbehandling/")
+    _no_violations(officer)
