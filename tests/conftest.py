@@ -45,6 +45,8 @@ def make_user(db):
             email=email or f"user{number}@example.org",
             password=password,
             full_name=fields.pop("full_name", f"Test Person {number}"),
+            # Tests read messages in English unless they ask for a Norwegian-speaking user.
+            language=fields.pop("language", "en"),
             **fields,
         )
         for role in roles:

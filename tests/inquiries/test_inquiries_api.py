@@ -112,6 +112,7 @@ def test_journal_record_search_and_innsyn(api, client, db, committed):
         reverse("api:innsyn_request"),
         {"document_number": "26/99999-1", "email": "j@example.org"},
         content_type="application/json",
+        headers={"Accept-Language": "en"},
     )
     assert missing.status_code == 404 and "no document 26/99999-1" in missing.json()["detail"]
     made = committed(

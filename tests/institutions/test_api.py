@@ -66,6 +66,8 @@ def test_institution_detail_shows_approvals_and_eligibility(approved, make_user)
 
 
 def test_approval_request_through_the_api(applicant, jurist):
+    applicant.language = "en"  # API messages follow the user's language; this test reads English
+    applicant.save(update_fields=["language"])
     client = api(applicant)
     year = timezone.localdate().year
     created = client.post(

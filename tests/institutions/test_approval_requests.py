@@ -171,6 +171,8 @@ def test_projects_must_be_from_the_last_three_years(applicant):
 
 
 def test_portal_request_sends_everything_at_once_and_refuses_an_executable(applicant, client_for):
+    applicant.language = "en"  # the portal speaks the user's language; this test reads English
+    applicant.save(update_fields=["language"])
     client = client_for(applicant)
     year = timezone.localdate().year
     data = {
