@@ -82,6 +82,13 @@ def test_R_DATA_8_orgnr_only_when_the_order_allows_grunndata() -> None:
     t = pa.table({"LOPENR": list(range(1, len(orgs) + 1)), "ARBEIDSGIVER": orgs})
     assert any("R-DATA-8" in f for f in scan(t).findings)
     assert scan(t, allow_grunndata=True).passed
+    # A column marked as grunndata passes only with the order's permission, not by its mark.
+    cols = [
+        OutColumn("LOPENR", "number", "LONG", unit_type="PERSON"),
+        OutColumn("ARBEIDSGIVER", "grunndata", "STRING", unit_type="ESTABLISHMENT"),
+    ]
+    assert any("R-DATA-8" in f for f in scan(t, cols).findings)
+    assert scan(t, cols, allow_grunndata=True).passed
 
 
 def test_third_party_column_with_ids_stops_the_whole_delivery(tmp_path: Path) -> None:

@@ -5,17 +5,18 @@ from pathlib import Path
 import pytest
 
 from tilgang.engine.errors import CoverageError, OrderError, UnknownVariableError
+from tilgang.engine.metadata import Metadata
 from tilgang.engine.order import check_against_catalog, load_order, parse_order
-from tilgang.engine.testing import test_metadata
+from tilgang.engine.testing import test_metadata as catalog
 
 EXAMPLES = sorted((Path(__file__).parents[2] / "examples" / "orders").glob("*.toml"))
 BASE = {"project": {"id": "P1"}, "population": {"kind": "resident_at", "date": "2013-01-01"}}
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
-def test_example_orders_load_and_fit_the_test_catalog(path: Path) -> None:
+def test_example_orders_load_and_fit_the_synthetic_catalog(path: Path, synthetic_registers: Path) -> None:
     order = load_order(path)
-    check_against_catalog(order, test_metadata())
+    check_against_catalog(order, Metadata.load(synthetic_registers))
     for imp in order.linkage.imports:
         assert imp.file.is_absolute() and imp.file.exists()
 
@@ -26,13 +27,13 @@ def test_examples_exist() -> None:
 
 def test_unknown_variable() -> None:
     with pytest.raises(UnknownVariableError, match="NOPE"):
-        check_against_catalog(parse_order({**BASE, "variables": [{"name": "NOPE"}]}), test_metadata())
+        check_against_catalog(parse_order({**BASE, "variables": [{"name": "NOPE"}]}), catalog())
 
 
 def test_years_outside_coverage() -> None:
     with pytest.raises(CoverageError, match="1990"):
         check_against_catalog(
-            parse_order({**BASE, "variables": [{"name": "LONN", "years": [1990]}]}), test_metadata()
+            parse_order({**BASE, "variables": [{"name": "LONN", "years": [1990]}]}), catalog()
         )
 
 
@@ -60,13 +61,13 @@ def test_minimisation_must_fit_the_type() -> None:
             parse_order(
                 {**BASE, "variables": [{"name": "LONN", "years": [2012], "minimise": {"method": "county"}}]}
             ),
-            test_metadata(),
+            catalog(),
         )
 
 
 def test_status_variable_needs_dates() -> None:
     with pytest.raises(OrderError, match="needs dates"):
-        check_against_catalog(parse_order({**BASE, "variables": [{"name": "BOSTED"}]}), test_metadata())
+        check_against_catalog(parse_order({**BASE, "variables": [{"name": "BOSTED"}]}), catalog())
 
 
 def test_bad_toml_is_an_order_error(tmp_path: Path) -> None:

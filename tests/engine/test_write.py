@@ -135,3 +135,25 @@ def test_missing_office_key_is_a_clear_error(
     monkeypatch.delenv("TILGANG_SEAL_KEY", raising=False)
     with pytest.raises(SealError, match="TILGANG_SEAL_KEY"):
         run_order(parse_order(ORDER), registers, tmp_path / "out")
+
+
+@pytest.mark.parametrize(("fmt", "suffix"), [("sas", ".xpt"), ("stata", ".dta"), ("spss", ".sav")])
+def test_statistical_files_carry_a_fixed_creation_time(fmt: str, suffix: str, tmp_path: Path) -> None:
+    """The writers stamp the clock into the header; it is pinned so reproductions are byte-identical."""
+    import datetime as dt
+
+    import pyarrow as pa
+
+    from tilgang.engine.backend import DuckDBBackend
+    from tilgang.engine.write import write_statistical
+
+    backend = DuckDBBackend(threads=1)
+    try:
+        backend.load_arrow("t", pa.table({"LOPENR": [1, 2], "KODE": ["a", "b"]}))
+        write_statistical(backend, "t", tmp_path / f"T{suffix}", fmt)
+    finally:
+        backend.close()
+    reader = {"sas": pyreadstat.read_xport, "stata": pyreadstat.read_dta, "spss": pyreadstat.read_sav}[fmt]
+    data, meta = reader(str(tmp_path / f"T{suffix}"), output_format="dict")
+    assert meta.creation_time == dt.datetime(2000, 1, 1)
+    assert list(data["KODE"]) == ["a", "b"]

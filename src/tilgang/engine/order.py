@@ -285,18 +285,19 @@ def check_against_catalog(order: Order, metadata: Metadata) -> dict[str, Variabl
                 f"The order asks for variable {req.name}, which is not in the catalog "
                 f"(register version {metadata.register_version})."
             ) from None
+        register = next((r for r in metadata.registers if r.code == var.register), None)
+        if register is not None and register.source_kind == "health_register":
+            raise OrderError(
+                f"Variable {req.name} comes from {register.name_en}, a central health register: the office "
+                "gives no access to data from the central health registers (DOMAIN R-DATA-1). The project "
+                "applies to the register through helsedata.no, which can link them with the office's data."
+            )
         if var.table is None or var.column is None:
             raise UnknownVariableError(f"Variable {req.name} is documented but has no data to extract.")
-        if getattr(var, "row_filter", None) or getattr(var, "derivation", ""):
-            # Not yet served: extracting the bare column would deliver the wrong values.
+        if var.unit_type not in ("PERSON", "JOB", "ENTERPRISE", "ESTABLISHMENT"):
             raise OrderError(
-                f"Variable {req.name} is derived or filtered in the catalog, which this engine version "
-                "cannot extract yet; order its source variable with a minimisation instead."
-            )
-        if var.unit_type not in ("PERSON", "JOB"):
-            raise OrderError(
-                f"Variable {req.name} describes {var.unit_type.lower()}s; person orders can carry "
-                "person and job variables (employer orgnr comes with the job)."
+                f"Variable {req.name} describes {var.unit_type.lower()}s; orders carry person, job, "
+                "enterprise and establishment variables."
             )
         coverage = set(var.years)
         if var.temporality == ACCUMULATED or (var.temporality == STATUS and "year" in var.time_columns):
@@ -334,6 +335,8 @@ def check_against_catalog(order: Order, metadata: Metadata) -> dict[str, Variabl
             )
         found[req.name] = var
     for qi in order.disclosure.quasi_identifiers:
+        if found[qi].unit_type != "PERSON":
+            raise OrderError(f"Quasi-identifier {qi} does not describe persons; use person variables.")
         if found[qi].temporality == EVENT:
             raise OrderError(f"Quasi-identifier {qi} is an event variable; use fixed or status variables.")
     return found

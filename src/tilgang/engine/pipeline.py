@@ -40,6 +40,8 @@ from tilgang.engine.extract import (
     delivered_columns,
     final_query,
     identity_query,
+    numbered_population_query,
+    person_link_domain,
     plan_tables,
     population_query,
 )
@@ -280,7 +282,7 @@ def _import_tables(backend: Backend, order: Order) -> list[tuple[OutTable, Linka
         value_cols = [c for c in check.table.column_names if c != link.ID_FIELD]
         cols_sql = "".join(f", t.{ident(c)}" for c in value_cols)
         stage = query(
-            f"SELECT i.person_key AS pk{cols_sql} FROM {ident(rel)} t JOIN idmap i ON i.national_id = t.national_id "
+            f"SELECT i.person_key AS pk, p.lopenr AS lopenr_{cols_sql} FROM {ident(rel)} t JOIN idmap i ON i.national_id = t.national_id "
             "JOIN pop p ON p.person_key = i.person_key"
         )
         counts = backend.fetch_rows(
@@ -362,7 +364,31 @@ def _disclosure(
     return report
 
 
-def _prepare(backend: Backend, order: Order, registers_dir: Path, track: _Tracker) -> _State:
+def _reused(tab: OutTable, order: Order) -> bool:
+    """Whether a staged table is read more than once (running-number domains, disclosure)."""
+    qis = set(order.disclosure.quasi_identifiers)
+    return bool(
+        any(unit != "PERSON" for unit in tab.links.values())  # persons are numbered from the sources
+        or tab.job_column
+        or (tab.unit_type != "PERSON" and tab.key_kind == "number")
+        or any(c.name in qis for c in tab.columns)
+    )
+
+
+def _prepare(
+    backend: Backend,
+    order: Order,
+    registers_dir: Path,
+    track: _Tracker,
+    *,
+    lazy: bool = False,
+    secret: bytes | None = None,
+) -> _State:
+    """Check, identity, population, extraction and disclosure.
+
+    With ``lazy`` a staged table read only once (by the writer) is defined as a view rather than
+    materialised, so its rows pass through memory once; its count is taken from the written file.
+    """
     track("check")
     metadata = _attach_registers(backend, registers_dir)
     variables = check_against_catalog(order, metadata)
@@ -381,10 +407,16 @@ def _prepare(backend: Backend, order: Order, registers_dir: Path, track: _Tracke
     track("population")
     office: dict[str, str] = {}
     population = _population(backend, order, metadata, office)
+    if secret is not None:
+        _number_persons(backend, order, variables, secret)
     track("extract")
     rows: dict[str, int] = {}
     for i, tab in enumerate(tables):
-        rows[check_name(tab.name)] = backend.materialise(tab.stage_name, tab.stage)
+        if lazy and not _reused(tab, order):
+            check_name(tab.name)
+            backend.define(tab.stage_name, tab.stage)
+        else:
+            rows[check_name(tab.name)] = backend.materialise(tab.stage_name, tab.stage)
         track("extract", (i + 1) / (len(tables) + 1))
     imports = _import_tables(backend, order)
     for tab, rep, _ in imports:
@@ -402,7 +434,7 @@ def _estimate(backend: Backend, state: _State) -> dict[str, int]:
     csv_bytes = 0
     digits = len(str(max(state.population.persons, 1)))
     for tab in [t for t in state.tables] + [t for t, _, _ in state.imports]:
-        cols = [c for c, _ in backend.columns(tab.stage_name) if c != "pk"]
+        cols = [c for c, _ in backend.columns(tab.stage_name) if c not in ("pk", "lopenr_")]
         if not cols:
             continue
         avg = ", ".join(f"coalesce(avg(length(CAST({ident(c)} AS VARCHAR))), 0)" for c in cols)
@@ -455,13 +487,11 @@ def _codebook_tables(state: _State, files: dict[str, list[str]]) -> list[Codeboo
             label_nb = var.label_nb if var else col.note_nb
             label_en = var.label_en if var else col.note_en
             codes: list[dict[str, str]] = []
-            keeps_codes = var is not None and (
-                var.codelist
-                and (
-                    not state.order.request(var.name).minimise
-                    or state.order.request(var.name).minimise.method == "small_municipality"
-                )  # type: ignore[union-attr]
-            )
+            method = None
+            if var is not None:
+                minimise = state.order.request(var.name).minimise
+                method = minimise.method if minimise else None
+            keeps_codes = var is not None and var.codelist and method in (None, "small_municipality")
             if keeps_codes and var and var.codelist in state.metadata.codelists:
                 codes = [
                     {"code": c.code, "label_nb": c.label_nb, "label_en": c.label_en}
@@ -548,7 +578,7 @@ def run_order(
     track = _Tracker(progress, tuple(s for s, _ in STEPS))
     backend = _backend(memory_limit, threads, tmp / ".spill")
     try:
-        state = _prepare(backend, order, registers_dir, track)
+        state = _prepare(backend, order, registers_dir, track, lazy=True, secret=secret)
 
         track("running_numbers")
         _running_numbers(backend, state, secret)
@@ -593,7 +623,10 @@ def run_order(
             rel = f"f_{name.lower()}"
             backend.attach_table(rel, str(path))
             canon[name] = (rel, path)
+            if name not in state.rows:  # a lazily staged table: counted as written
+                state.rows[name] = int(backend.fetch_rows(query(f"SELECT count(*) FROM {ident(rel)}"))[0][0])
             track("write", (i + 1) / (2 * len(all_tables)))
+        state.rows = {tab.name: state.rows[tab.name] for tab, _ in all_tables}
 
         track("guard")
         guard = GuardReport()
@@ -714,12 +747,30 @@ def _sparse_keys(backend: Backend) -> bool:
     return bool(n) and (int(hi) - int(lo) + 1) > 1000 * int(n)
 
 
+def _number_persons(backend: Backend, order: Order, variables: dict[str, Variable], secret: bytes) -> None:
+    """Running numbers of the persons, drawn right after the population: the population and every
+    person its links name (R-PSEUDO-1). ``pop`` then carries each person's number."""
+    links = person_link_domain(order, variables)
+    units = " UNION ALL ".join(
+        ["SELECT person_key AS unit FROM pop", *(t.sql(SOURCE_DIALECT) for t in links)]
+    )
+    if links:
+        backend.materialise("units_PERSON", query(units))
+    else:
+        backend.define("units_PERSON", query(units))
+    backend.materialise("rn_PERSON", number_query("units_PERSON", secret, order.project.id, "PERSON"))
+    backend.materialise("pop", numbered_population_query())
+
+
 def _running_numbers(backend: Backend, state: _State, secret: bytes) -> None:
-    """One number key per unit type, shared by every table (R-PSEUDO-1)."""
-    domains: dict[str, list[str]] = {"PERSON": ["SELECT person_key AS unit FROM pop"]}
+    """One number key per unit type, shared by every table (R-PSEUDO-1); persons are numbered
+    already (``_number_persons``)."""
+    domains: dict[str, list[str]] = {}
     for tab in state.tables:
+        if tab.unit_type != "PERSON" and tab.key_kind == "number":
+            domains.setdefault(tab.unit_type, []).append(f"SELECT pk AS unit FROM {ident(tab.stage_name)}")
         for col in tab.columns:
-            if col.kind == "link" and col.unit_type:
+            if col.kind == "link" and col.unit_type and col.unit_type != "PERSON":
                 domains.setdefault(col.unit_type, []).append(
                     f"SELECT {ident(col.name)} AS unit FROM {ident(tab.stage_name)}"
                 )

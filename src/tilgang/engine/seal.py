@@ -45,7 +45,7 @@ def office_key(value: str | bytes | None = None, key_file: Path | None = None) -
     if value is None:
         raise SealError(
             f"No office key: set {SEAL_KEY_ENV} (32 random bytes, urlsafe base64; "
-            "`tilgang extract-keygen` makes one) or pass --seal-key-file."
+            "`tilgang extract --new-seal-key` makes one) or pass --seal-key-file."
         )
     if isinstance(value, bytes) and len(value) == 32:
         return value

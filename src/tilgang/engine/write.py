@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -65,6 +66,29 @@ def write_statistical(backend: Backend, relation: str, path: Path, fmt: str) -> 
                 f"The disk filled up while writing {path.name}; nothing was delivered."
             ) from error
         raise
+    pin_file_time(path, fmt)
+
+
+# The creation time the writers put in the file header, and the fixed time it is replaced with,
+# so a reproduced delivery is byte for byte the delivered one (the run record keeps the real time).
+_HEADER_TIMES = {
+    "sas": (re.compile(rb"\d\d[A-Z]{3}\d\d:\d\d:\d\d:\d\d"), b"01JAN00:00:00:00"),
+    "stata": (re.compile(rb"(?<=<timestamp>\x11)\d\d [A-Z][a-z]{2} \d{4} \d\d:\d\d"), b"01 Jan 2000 00:00"),
+    "spss": (re.compile(rb"\d\d [A-Z][a-z]{2} \d\d\d\d:\d\d:\d\d"), b"01 Jan 0000:00:00"),
+}
+_HEADER_BYTES = 1024
+
+
+def pin_file_time(path: Path, fmt: str) -> None:
+    """Replace the creation time in the header of a SAS transport, Stata or SPSS file."""
+    pattern, fixed = _HEADER_TIMES[fmt]
+    with path.open("r+b") as fh:
+        head = fh.read(_HEADER_BYTES)
+        pinned = pattern.sub(fixed, head)
+        if pinned != head:
+            assert len(pinned) == len(head)
+            fh.seek(0)
+            fh.write(pinned)
 
 
 def sha256_file(path: Path) -> str:
