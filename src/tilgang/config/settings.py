@@ -169,6 +169,18 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+if env_str("TILGANG_STORAGE_BACKEND") == "storages.backends.s3.S3Storage":
+    STORAGES["default"]["OPTIONS"] = {
+        "bucket_name": env_str("TILGANG_S3_BUCKET"),
+        "endpoint_url": env_str("TILGANG_S3_ENDPOINT_URL") or None,
+        "region_name": env_str("TILGANG_S3_REGION", "eu-north-1"),
+        "access_key": env_str("TILGANG_S3_ACCESS_KEY"),
+        "secret_key": env_str("TILGANG_S3_SECRET_KEY"),
+        "file_overwrite": False,
+    }
+# The file exchange: largest file accepted, and an optional key-management service that wraps data keys.
+EXCHANGE_MAX_FILE_BYTES = env_int("TILGANG_EXCHANGE_MAX_FILE_BYTES", 20 * 1024**3)
+EXCHANGE_KEY_WRAPPER = env_str("TILGANG_EXCHANGE_KEY_WRAPPER")
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
