@@ -4,8 +4,8 @@ import pyotp
 import pytest
 from django.db import transaction
 from django.urls import reverse
-from tests.conftest import PASSWORD
 
+from tests.conftest import PASSWORD
 from tilgang.accounts import services
 from tilgang.accounts.models import LoginAttempt
 

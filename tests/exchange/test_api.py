@@ -8,9 +8,9 @@ from datetime import timedelta
 
 import time_machine
 from django.utils import timezone
+
 from tests.conftest import PASSWORD
 from tests.exchange.conftest import extract, sms_password
-
 from tilgang.accounts.services import api_token_create
 from tilgang.exchange.models import Package
 

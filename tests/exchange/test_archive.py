@@ -7,8 +7,8 @@ import os
 import subprocess
 
 import pytest
-from tests.exchange.conftest import extract, seven_zip
 
+from tests.exchange.conftest import extract, seven_zip
 from tilgang.exchange.archive import ArchiveError, Member, safe_member_name, write_7z, write_zip_aes
 
 FILES = {

@@ -6,8 +6,8 @@ import io
 import zipfile
 
 import pytest
-from tests.exchange.conftest import send_package
 
+from tests.exchange.conftest import send_package
 from tilgang.exchange import services
 from tilgang.exchange.models import Package, PackageFile
 

@@ -6,8 +6,8 @@ import hashlib
 
 import pytest
 from django.core import mail
-from tests.exchange.conftest import extract, send_package, seven_zip, sms_password
 
+from tests.exchange.conftest import extract, send_package, seven_zip, sms_password
 from tilgang.audit.models import AuditEvent
 from tilgang.exchange import services
 from tilgang.exchange.models import Package

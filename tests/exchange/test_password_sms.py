@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 from django.core import mail
-from tests.exchange.conftest import send_package, sms_password
 
+from tests.exchange.conftest import send_package, sms_password
 from tilgang.audit.models import AuditEvent
 from tilgang.exchange import services
 from tilgang.exchange.models import PackageRecipient

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.utils import timezone
-from tests.exchange.conftest import extract, send_package, sms_password
 
+from tests.exchange.conftest import extract, send_package, sms_password
 from tilgang.exchange import services
 
 SECRET = b"12345678901;Ola Nordmann;" * 1000

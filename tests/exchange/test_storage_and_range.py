@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 import pytest
-from tests.exchange.conftest import send_package
 
+from tests.exchange.conftest import send_package
 from tilgang.exchange import services
 from tilgang.exchange.crypto import (
     EnvelopeError,

@@ -13,8 +13,8 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from tests.exchange.conftest import send_package
 
+from tests.exchange.conftest import send_package
 from tilgang.audit.models import AuditEvent
 from tilgang.exchange import services
 from tilgang.exchange.adapters import DeliveryError, TsdImportAdapter

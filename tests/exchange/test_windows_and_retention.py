@@ -9,8 +9,8 @@ import pytest
 import time_machine
 from django.core import mail
 from django.utils import timezone
-from tests.exchange.conftest import send_package
 
+from tests.exchange.conftest import send_package
 from tilgang.audit.models import AuditEvent
 from tilgang.exchange import services
 from tilgang.exchange.models import Package, PackageFile

@@ -2,7 +2,6 @@ from typing import TYPE_CHECKING
 
 from django import forms
 
-
 if TYPE_CHECKING:
     _FormBase = forms.BaseForm
 else:
