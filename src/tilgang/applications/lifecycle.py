@@ -121,6 +121,19 @@ class Command(models.TextChoices):
     RECORD_BREACH = "record_breach", _("record a breach of the conditions")
 
 
+# Offer and agreement commands run through the offers app, which prices, signs and records them;
+# the case page and the generic command route leave them to it.
+OFFER_COMMANDS = frozenset(
+    {
+        Command.SEND_OFFER,
+        Command.ACCEPT_OFFER,
+        Command.SIGN_AGREEMENT,
+        Command.AGREE_CHANGE,
+        Command.SIGN_CHANGE_AGREEMENT,
+    }
+)
+
+
 S, C, R = State, Command, CaseRole
 
 # States in which the project exists and has data, or will soon.

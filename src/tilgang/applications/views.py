@@ -13,7 +13,15 @@ from django.views.decorators.http import require_POST
 
 from tilgang.applications import forms as f
 from tilgang.applications import selectors, services
-from tilgang.applications.lifecycle import FINAL_STATES, NEXT_STEP, CaseRole, Command, Refusal, State
+from tilgang.applications.lifecycle import (
+    FINAL_STATES,
+    NEXT_STEP,
+    OFFER_COMMANDS,
+    CaseRole,
+    Command,
+    Refusal,
+    State,
+)
 from tilgang.applications.models import Application, AttachmentKind, DecisionKind
 from tilgang.applications.rules import precheck
 from tilgang.core.http import AuthedRequest
@@ -37,7 +45,7 @@ COMMAND_FORMS: dict[str, type[forms.Form]] = {
     Command.RECORD_BREACH: f.BreachForm,
 }
 # Commands run elsewhere (the step pages, or later apps) and not as buttons on the case page.
-NOT_ON_CASE_PAGE = {Command.UPDATE, Command.EXPIRE_OFFER, Command.MESSAGE, Command.ADD_NOTE}
+NOT_ON_CASE_PAGE = {Command.UPDATE, Command.EXPIRE_OFFER, Command.MESSAGE, Command.ADD_NOTE, *OFFER_COMMANDS}
 DANGER = {Command.REFUSE, Command.WITHDRAW, Command.REFUSE_CHANGE, Command.UPHOLD}
 
 

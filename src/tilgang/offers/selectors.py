@@ -1,0 +1,69 @@
+"""Reads with object-level permission. DOMAIN R-CASE-3: an applicant, member or signatory sees an offer (and
+its price) only once it has been sent, which needs the decision; drafts are for case staff only."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from tilgang.accounts.models import User
+from tilgang.applications.lifecycle import State
+from tilgang.applications.models import Application
+from tilgang.applications.selectors import applications_visible_to, is_case_staff
+from tilgang.offers.models import InvoiceBasis, Offer, OfferStatus, Tariff
+
+# Cases on which a case officer prepares an offer or a change agreement.
+TO_OFFER = (State.ACCESS_GRANTED, State.OFFER_EXPIRED, State.CHANGE_REQUESTED)
+
+
+def offers_visible_to(user: User) -> QuerySet[Offer]:
+    base = Offer.objects.select_related("application", "application__applicant", "tariff", "signatory")
+    if is_case_staff(user):
+        return base
+    mine = applications_visible_to(user).values("pk")
+    return base.filter(application__in=mine).exclude(status__in=[OfferStatus.DRAFT, OfferStatus.WITHDRAWN])
+
+
+def offer_for(user: User, pk: int) -> Offer | None:
+    return offers_visible_to(user).filter(pk=pk).first()
+
+
+def offers_of(user: User, application: Application) -> QuerySet[Offer]:
+    return offers_visible_to(user).filter(application=application)
+
+
+def cases_to_offer(user: User) -> QuerySet[Application]:
+    """The case officer's cases that need an offer or a change agreement, and offers waiting for acceptance."""
+    query = Application.objects.filter(state__in=[*TO_OFFER, State.OFFER_SENT, State.CHANGE_AGREED])
+    if not user.has_role("head_of_section"):
+        query = query.filter(case_officer=user)
+    return query.select_related("institution", "applicant").order_by("updated_at")
+
+
+def my_open_offers(user: User) -> QuerySet[Offer]:
+    return offers_visible_to(user).filter(status=OfferStatus.SENT).order_by("due_at")
+
+
+def tariffs() -> QuerySet[Tariff]:
+    return Tariff.objects.prefetch_related("prices").order_by("-valid_from")
+
+
+def invoices(*, exported: bool | None = None) -> QuerySet[InvoiceBasis]:
+    query = InvoiceBasis.objects.select_related("application", "offer")
+    if exported is not None:
+        query = query.filter(exported_at__isnull=not exported)
+    return query
+
+
+def people_to_sign(offer: Offer) -> dict:
+    """Who has signed what, for the offer page."""
+    application = offer.application
+    members = list(application.members.filter(removed_at__isnull=True))
+    if offer.kind == "change" and offer.change_request_id:
+        members = [
+            m for m in members if m.change_request_id == offer.change_request_id or m.role == "signatory"
+        ]
+    return {
+        "members": members,
+        "unsigned": [m for m in members if m.declaration_signed_at is None],
+        "agreement": offer.agreement_signature(),
+    }
