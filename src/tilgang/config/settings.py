@@ -162,7 +162,7 @@ if NODE_MODULES.exists():
     # Designsystemet and htmx come from npm; served as plain files, no bundler.
     STATICFILES_DIRS.append(("vendor", NODE_MODULES))
 MEDIA_ROOT = VAR_DIR / "media"
-STORAGES = {
+STORAGES: dict[str, dict] = {
     "default": {
         "BACKEND": env_str("TILGANG_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
         "OPTIONS": {"location": str(MEDIA_ROOT)} if not env_str("TILGANG_STORAGE_BACKEND") else {},
