@@ -92,7 +92,7 @@ TEMPLATES = [
 
 DATABASES = {
     "default": database_from_url(
-        env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'tilgang.sqlite3'}"), BASE_DIR
+        env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'tilgang.sqlite3'}", BASE_DIR
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
