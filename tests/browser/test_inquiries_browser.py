@@ -204,7 +204,9 @@ def test_R_INFO_4_a_survey_reminder_goes_out_to_non_respondents(info, new_page, 
         legal_reference="statistikkloven § 10",
     )
     people = [
-        services.respondent_add(actor=info, survey=survey, name=name, reporting_for=name, email=email)
+        services.respondent_add(
+            actor=info, survey=survey, name=name, reporting_for=name, email=email, language="en"
+        )
         for name, email in [("Fjordbakst AS", "fjord@example.org"), ("Nordlys AS", "nordlys@example.org")]
     ]
     services.survey_letters_send(actor=info, survey=survey)
