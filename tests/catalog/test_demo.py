@@ -11,7 +11,7 @@ from tilgang.catalog.models import CatalogLoad, Variable
 def test_seed_loads_existing_demo_registers_and_is_idempotent(
     db, settings, tmp_path, registers_dir, metadata
 ):
-    settings.VAR_DIR = tmp_path
+    settings.TILGANG_REGISTERS_DIR = tmp_path / "registers"
     shutil.copytree(registers_dir, tmp_path / "registers")
     demo.seed()
     demo.seed()
@@ -20,7 +20,7 @@ def test_seed_loads_existing_demo_registers_and_is_idempotent(
 
 
 def test_seed_generates_registers_when_missing(db, settings, tmp_path, monkeypatch):
-    settings.VAR_DIR = tmp_path
+    settings.TILGANG_REGISTERS_DIR = tmp_path / "registers"
     monkeypatch.setattr(demo, "DEMO_PERSONS", 200)
     demo.seed()
     assert (tmp_path / "registers" / "metadata.json").is_file()

@@ -31,6 +31,7 @@ def test_proper_production_settings_pass():
         DEBUG=False,
         AUDIT_HMAC_KEY="a-real-audit-key",
         MASTER_KEY="a-real-master-key",
+        TILGANG_SEAL_KEY="a-real-seal-key",
         DATABASES={"default": {"ENGINE": "django.db.backends.postgresql"}},
     )
     assert production_problems(namespace) == []

@@ -15,7 +15,7 @@ DEMO_SEED = 1
 
 
 def seed() -> None:
-    directory = settings.VAR_DIR / "registers"
+    directory = settings.TILGANG_REGISTERS_DIR
     if not (directory / "metadata.json").is_file():
         from tilgang.engine.synth.generate import generate
 

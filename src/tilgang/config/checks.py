@@ -16,6 +16,10 @@ def production_problems(namespace: dict) -> list[str]:
             problems.append(
                 f"{name} must be set (TILGANG_{'AUDIT_KEY' if name == 'AUDIT_HMAC_KEY' else name})"
             )
+    if not namespace.get("TILGANG_SEAL_KEY"):
+        problems.append(
+            "TILGANG_SEAL_KEY must be set, or deliveries cannot be reproduced after a master-key rotation"
+        )
     if namespace["DATABASES"]["default"]["ENGINE"].endswith("sqlite3"):
         problems.append("production runs on PostgreSQL: set DATABASE_URL=postgres://…")
     return problems

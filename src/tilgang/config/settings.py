@@ -162,6 +162,12 @@ if NODE_MODULES.exists():
     # Designsystemet and htmx come from npm; served as plain files, no bundler.
     STATICFILES_DIRS.append(("vendor", NODE_MODULES))
 MEDIA_ROOT = VAR_DIR / "media"
+# The registers the engine extracts from (the demo generates synthetic ones here), and the office's
+# working folders for orders, runs and linkage keys.
+TILGANG_REGISTERS_DIR = Path(env_str("TILGANG_REGISTERS_DIR", str(VAR_DIR / "registers")))
+TILGANG_PREPARATION_DIR = Path(env_str("TILGANG_PREPARATION_DIR", str(VAR_DIR / "preparation")))
+# Seals each project's running-number randomness; derived from the master key when unset (demo only).
+TILGANG_SEAL_KEY = env_str("TILGANG_SEAL_KEY")
 STORAGES: dict[str, dict] = {
     "default": {
         "BACKEND": env_str("TILGANG_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
