@@ -13,7 +13,7 @@ $(UV):
 	$(PYTHON) -m pip install --user --quiet uv
 
 install: $(UV)
-	$(UV) sync --frozen --python "$(PYTHON)"
+	$(UV) sync --frozen --group spark --python "$(PYTHON)"
 	npm ci --no-audit --no-fund --loglevel=error
 
 demo: install
@@ -29,8 +29,9 @@ typecheck: install
 test-sqlite: install
 	DATABASE_URL= $(UV) run pytest $(PYTEST_ARGS)
 
+# The Spark suite does not touch the database, so it runs once, with the SQLite pass.
 test-postgres: install
-	DATABASE_URL=$(PG_URL) $(UV) run pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_URL) $(UV) run pytest -m "not spark" $(PYTEST_ARGS)
 
 test: lint typecheck test-sqlite test-postgres
 

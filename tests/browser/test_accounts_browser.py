@@ -9,6 +9,7 @@ import pytest
 import time_machine
 from django.db import transaction
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_violations, outbox_link
 from tests.conftest import PASSWORD
@@ -51,23 +52,23 @@ def test_invitation_to_password_to_sign_in(admin, new_page, transactional_db):
     staff.fill("#id_email", "kari@example.org")
     staff.select_option("#id_language", "en")
     staff.locator("main form button[type=submit]").click()
-    assert "invitation was sent" in staff.locator(".ds-alert").inner_text()
+    expect(staff.locator(".ds-alert")).to_contain_text("invitation was sent")
 
     person = new_page("en")
     person.goto(outbox_link(person, "kari@example.org", "/konto/invitasjon/"))
     person.locator("main form button[type=submit]").click()
-    assert "Check your e-mail" in person.locator("h1").inner_text()
+    expect(person.locator("h1")).to_contain_text("Check your e-mail")
 
     person.goto(outbox_link(person, "kari@example.org", "/konto/passord/"))
     person.fill("#id_password", "too short")
     person.fill("#id_password_again", "too short")
     person.locator("main form button[type=submit]").click()
-    assert "at least 15 characters" in person.locator("#id_password_error").inner_text()
+    expect(person.locator("#id_password_error")).to_contain_text("at least 15 characters")
     person.fill("#id_password", NEW_PASSWORD)
     person.fill("#id_password_again", NEW_PASSWORD)
     person.locator("main form button[type=submit]").click()
     sign_in(person, "kari@example.org", NEW_PASSWORD)
-    assert "Welcome, Kari Nordmann" in person.locator("h1").inner_text()
+    expect(person.locator("h1")).to_contain_text("Welcome, Kari Nordmann")
 
 
 def test_forgotten_password(make_user, page, transactional_db):
@@ -86,10 +87,10 @@ def test_forgotten_password(make_user, page, transactional_db):
 def test_staff_sign_in_needs_the_right_totp_code(admin, new_page, transactional_db):
     page = new_page("en")
     sign_in(page, admin.email, code="000000")
-    assert "wrong" in page.locator("#id_code_error").inner_text()
+    expect(page.locator("#id_code_error")).to_contain_text("wrong")
     page.fill("#id_code", _totp_code())
     page.locator("main form button[type=submit]").click()
-    assert "Welcome, Ada Admin" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("Welcome, Ada Admin")
 
 
 def test_too_many_attempts_are_throttled(make_user, new_page, settings, transactional_db):
@@ -99,7 +100,7 @@ def test_too_many_attempts_are_throttled(make_user, new_page, settings, transact
     for _ in range(2):
         sign_in(page, "throttled@example.org", "wrong password, wrong password")
     sign_in(page, "throttled@example.org")
-    assert "Too many failed sign-ins" in page.locator(".ds-alert").inner_text()
+    expect(page.locator(".ds-alert")).to_contain_text("Too many failed sign-ins")
 
 
 def test_language_switch(page, transactional_db):

@@ -7,6 +7,7 @@ import pyotp
 import pytest
 from django.db import transaction
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.applications.conftest import PDF, catalog, complete_draft, institution, people  # noqa: F401
 from tests.browser.conftest import axe_violations, outbox_link
@@ -102,7 +103,7 @@ def test_applicant_from_invitation_to_decision(new_page, staff, catalog, institu
     page.goto(page.url.replace("/legal/", "/data/"))
     page.fill("#id_names", "BEFOLKNING_KJOENN")
     page.locator("form[action$='/variabler/'] button[type=submit]").click()
-    assert "BEFOLKNING_KJOENN" in page.locator("main table").inner_text()
+    expect(page.locator("main table")).to_contain_text("BEFOLKNING_KJOENN")
     page.goto(page.url.replace("/data/", "/legal/"))
     # Step 5: storage and legal basis
     page.select_option("#id_storage_location", "tsd")
@@ -115,49 +116,49 @@ def test_applicant_from_invitation_to_decision(new_page, staff, catalog, institu
     page.fill("#id_full_name", "Per Deltaker")
     page.fill("#id_email", staff["member"].email)
     page.locator("main form button[type=submit]").last.click()
-    assert "Per Deltaker" in page.locator("main table").inner_text()
+    expect(page.locator("main table")).to_contain_text("Per Deltaker")
     # Attachments
     page.goto(page.url.replace("/members/", "/attachments/"))
     for kind, name in (("project_description", "protocol.pdf"), ("permit_dpo", "dpo.pdf")):
         page.select_option("#id_kind", kind)
         page.set_input_files("#id_file", {"name": name, "mimeType": "application/pdf", "buffer": PDF})
         page.locator("main form[enctype] button[type=submit]").click()
-    assert "dpo.pdf" in page.locator("main table").inner_text()
+    expect(page.locator("main table")).to_contain_text("dpo.pdf")
     _no_violations(page)
     # The pre-check is clean, and the application is submitted.
     page.goto(page.url.replace("/attachments/", "/check/"))
-    assert "found nothing to fix" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("found nothing to fix")
     _no_violations(page)
     page.locator("#submit-application").click()
-    assert "Submitted" in page.locator("#case-state").inner_text()
+    expect(page.locator("#case-state")).to_contain_text("Submitted")
     _no_violations(page)
     application = Application.objects.get(title="Income mobility across cohorts")
 
     legal = new_page("en")
     sign_in(legal, staff["legal"].email, staff=True)
     legal.goto("/soknader/saksbehandling/")
-    assert "Income mobility across cohorts" in legal.locator("main").inner_text()
+    expect(legal.locator("main")).to_contain_text("Income mobility across cohorts")
     _no_violations(legal)
     legal.goto(f"/soknader/{application.pk}/")
     run_command(legal, "take_legal_review")
     run_command(legal, "pass_legal_review")
-    assert "waiting for a case officer" in legal.locator("#case-state").inner_text()
+    expect(legal.locator("#case-state")).to_contain_text("waiting for a case officer")
 
     head = new_page("en")
     sign_in(head, staff["head"].email, staff=True)
     head.goto(f"/soknader/{application.pk}/")
     run_command(head, "assign", {"select:#id_assign-case_officer": str(staff["officer"].pk)})
-    assert "With a case officer" in head.locator("#case-state").inner_text()
+    expect(head.locator("#case-state")).to_contain_text("With a case officer")
 
     officer = new_page("en")
     sign_in(officer, staff["officer"].email, staff=True)
     officer.goto(f"/soknader/{application.pk}/")
     _no_violations(officer)
     run_command(officer, "grant_access", {"#id_grant_access-deletion_deadline": "2030-06-30"})
-    assert "Access granted" in officer.locator("#case-state").inner_text()
+    expect(officer.locator("#case-state")).to_contain_text("Access granted")
 
     page.goto(f"/soknader/{application.pk}/")
-    assert "Decision: access granted" in page.locator("main").inner_text()
+    expect(page.locator("main")).to_contain_text("Decision: access granted")
     assert page.locator("a[href*='/vedtak/']").count() == 1
 
 
@@ -178,21 +179,21 @@ def test_refusal_and_appeal(new_page, staff, catalog, transactional_db):  # noqa
     run_command(
         legal, "refuse", {"#id_refuse-reasons": "There is no legal basis for the special categories."}
     )
-    assert "Refused" in legal.locator("#case-state").inner_text()
+    expect(legal.locator("#case-state")).to_contain_text("Refused")
 
     applicant = new_page("en")
     sign_in(applicant, staff["applicant"].email)
     applicant.goto(f"/soknader/{application.pk}/")
-    assert "no legal basis for the special categories" in applicant.locator("main").inner_text()
+    expect(applicant.locator("main")).to_contain_text("no legal basis for the special categories")
     _no_violations(applicant)
     run_command(applicant, "appeal", {"#id_appeal-grounds": "The art. 9 basis is in the attached permit."})
-    assert "Appealed" in applicant.locator("#case-state").inner_text()
+    expect(applicant.locator("#case-state")).to_contain_text("Appealed")
 
     legal.goto(f"/soknader/{application.pk}/")
     run_command(legal, "reverse", {"#id_reverse-reasons": "The permit covers the data."})
-    assert "reversed" in legal.locator("#case-state").inner_text()
+    expect(legal.locator("#case-state")).to_contain_text("reversed")
     applicant.goto(f"/soknader/{application.pk}/")
-    assert "Refusal reversed" in applicant.locator("main").inner_text()
+    expect(applicant.locator("main")).to_contain_text("Refusal reversed")
 
 
 @pytest.mark.parametrize("language", ["nb", "nn", "en"])

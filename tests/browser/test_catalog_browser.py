@@ -6,6 +6,7 @@ import io
 
 import pytest
 from openpyxl import load_workbook
+from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_violations
 
@@ -27,7 +28,7 @@ def test_search_open_download_tick_and_upload(loaded_catalog, new_page, tmp_path
     page.fill("#id_q", "wage income")
     page.locator("main form[role=search] button[type=submit]").click()
     page.locator("a", has_text="INNTEKT_WLONN").first.click()
-    assert "INNTEKT_WLONN" in page.locator("h1").inner_text()
+    expect(page.locator("h1")).to_contain_text("INNTEKT_WLONN")
     assert "Years and publication dates" in page.content()
     assert axe_violations(page) == []
 
@@ -62,7 +63,7 @@ def test_bad_script_shows_the_line_and_pages_are_accessible_in_norwegian(loaded_
     page.goto("/katalog/utvalg/")
     page.fill("#id_script", "require no.ssb.fdb:1 as db\nimport db/FINNES_IKKE 2020-12-31 as x\n")
     page.locator("main form[method=post] button[type=submit]").click()
-    assert "FINNES_IKKE" in page.locator("#selection-problems").inner_text()
+    expect(page.locator("#selection-problems")).to_contain_text("FINNES_IKKE")
     assert axe_violations(page) == []
     page.goto("/katalog/?area=TRYGD")
     assert axe_violations(page) == []

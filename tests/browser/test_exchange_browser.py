@@ -12,6 +12,7 @@ import pyotp
 import time_machine
 from django.db import transaction
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_violations, outbox_link
 from tests.conftest import PASSWORD
@@ -85,15 +86,15 @@ def test_invited_user_receives_downloads_and_opens_package(
         "#id_files", files=[{"name": "persons.csv", "mimeType": "text/csv", "buffer": CSV.encode()}]
     )
     staff.locator("main form button[type=submit]").click()
-    assert "The package was sent" in staff.locator(".ds-alert").first.inner_text()
+    expect(staff.locator(".ds-alert").first).to_contain_text("The package was sent")
 
     # the e-mail "New package is waiting" links to the package, without the password
     link = outbox_link(person, "ny.forsker@uio.example", "/filsluse/pakke/")
     email_body = person.locator(".outbox-message .message-body").first.inner_text()
-    assert "New package is waiting" in person.locator(".outbox-message .subject").first.inner_text()
+    expect(person.locator(".outbox-message .subject").first).to_contain_text("New package is waiting")
     person.goto(link)
     assert axe_violations(person) == []
-    assert "persons.csv" in person.locator("#files").inner_text()
+    expect(person.locator("#files")).to_contain_text("persons.csv")
     with person.expect_download() as download_info:
         person.locator("#download").click()
     archive = tmp_path / "package.7z"
@@ -109,9 +110,9 @@ def test_invited_user_receives_downloads_and_opens_package(
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "out" / "persons.csv").read_text() == CSV
     person.goto(link)
-    assert "The password was sent by SMS" in person.locator("#password-sent").inner_text()
+    expect(person.locator("#password-sent")).to_contain_text("The password was sent by SMS")
     person.goto("/filsluse/")
-    assert "Delivery for project 24/01234" in person.locator("#packages").inner_text()
+    expect(person.locator("#packages")).to_contain_text("Delivery for project 24/01234")
     assert axe_violations(person) == []
 
 
@@ -133,18 +134,18 @@ def test_user_sends_package_with_case_reference_to_staff(
         "#id_files", files=[{"name": "nav.csv", "mimeType": "text/csv", "buffer": b"id;ytelse\n1;2\n"}]
     )
     page.locator("main form button[type=submit]").click()
-    assert "The package was sent" in page.locator(".ds-alert").first.inner_text()
+    expect(page.locator(".ds-alert").first).to_contain_text("The package was sent")
     page.goto("/filsluse/sendt/")
-    assert "Third-party data for 24/04321" in page.locator("#packages").inner_text()
+    expect(page.locator("#packages")).to_contain_text("Third-party data for 24/04321")
     assert axe_violations(page) == []
 
     staff = new_page("en")
     sign_in(staff, officer.email, staff=True)
     staff.goto("/filsluse/sak/?reference=24/04321")
-    assert "Third-party data for 24/04321" in staff.locator("#packages").inner_text()
+    expect(staff.locator("#packages")).to_contain_text("Third-party data for 24/04321")
     assert axe_violations(staff) == []
     staff.goto("/filsluse/")
-    assert "Third-party data for 24/04321" in staff.locator("#packages").inner_text()
+    expect(staff.locator("#packages")).to_contain_text("Third-party data for 24/04321")
 
 
 def test_expired_package_refuses_download(make_user, new_page, tmp_path, settings, transactional_db):
@@ -158,12 +159,12 @@ def test_expired_package_refuses_download(make_user, new_page, tmp_path, setting
     with time_machine.travel(timezone.now() + timedelta(days=15)):
         sign_in(page, researcher.email)
         page.goto(f"/filsluse/pakke/{package.pk}/")
-        assert "closed" in page.locator("#download-problem").inner_text()
+        expect(page.locator("#download-problem")).to_contain_text("closed")
         assert page.locator("#download").count() == 0
         assert axe_violations(page) == []
         response = page.goto(f"/filsluse/pakke/{package.pk}/last-ned/")
         assert response.status == 410
-        assert "closed" in page.locator("#refusal").inner_text()
+        expect(page.locator("#refusal")).to_contain_text("closed")
         page.goto(f"/filsluse/pakke/{package.pk}/")
         page.locator("#reopen-request").click()
-        assert "asked to reopen" in page.locator(".ds-alert").first.inner_text()
+        expect(page.locator(".ds-alert").first).to_contain_text("asked to reopen")

@@ -13,6 +13,7 @@ import pytest
 import time_machine
 from django.db import transaction
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_violations, outbox_link
 from tests.conftest import PASSWORD
@@ -87,15 +88,15 @@ def test_R_INFO_2_a_nynorsk_question_gets_a_nynorsk_receipt_and_reply(info, new_
         staff = new_page("en")
         sign_in(staff, info.email)
         staff.goto(f"/informasjon/ko/{inquiry.reference}/")
-        assert "Norsk nynorsk" in staff.locator("#language-guess").inner_text()
-        assert "Norsk nynorsk" in staff.locator("#reply-language").inner_text()
+        expect(staff.locator("#language-guess")).to_contain_text("Norsk nynorsk")
+        expect(staff.locator("#reply-language")).to_contain_text("Norsk nynorsk")
         assert axe_violations(staff) == []
         options = staff.locator("#id_mal option").all_inner_texts()
         assert options == ["Tilgang til mikrodata"]  # only the standard answers in the reply language
         staff.get_by_role("button", name="Use this standard answer").click()
         staff.locator("#id_body").fill(staff.locator("#id_body").input_value() + "\n\nHelsing Ingrid")
         staff.get_by_role("button", name="Send answer").click()
-        assert "The answer was sent." in staff.locator(".ds-alert").first.inner_text()
+        expect(staff.locator(".ds-alert").first).to_contain_text("The answer was sent.")
 
         reply = outbox_body(public, "ola@example.org", inquiry.reference)  # the newest message
         assert "Forskarar kan søkje om tilgang i portalen." in reply and "Helsing Ingrid" in reply
@@ -120,13 +121,13 @@ def test_R_INFO_1_an_inquiry_past_its_due_time_is_flagged(info, new_page, transa
     page = new_page("en")
     sign_in(page, info.email)
     page.goto("/informasjon/ko/")
-    assert "1 inquiry is past its due time." in page.locator("[role=alert]").inner_text()
+    expect(page.locator("[role=alert]")).to_contain_text("1 inquiry is past its due time.")
     row = page.locator(f"tr[data-reference='{late.reference}']")
     assert "Overdue" in row.inner_text()
     assert "Overdue" not in page.locator(f"tr[data-reference='{fresh.reference}']").inner_text()
     assert axe_violations(page) == []
     row.get_by_role("link").click()
-    assert "past its due time" in page.locator("[role=alert]").inner_text()
+    expect(page.locator("[role=alert]")).to_contain_text("past its due time")
 
 
 def test_R_INFO_3_journal_search_and_an_innsyn_request_answered_within_the_clock(
@@ -167,7 +168,7 @@ def test_R_INFO_3_journal_search_and_an_innsyn_request_answered_within_the_clock
     public.fill("#id_email", "jo@example.org")
     public.fill("#id_name", "Jo Journalist")
     public.get_by_role("button", name="Send request").click()
-    assert "Your request is received" in public.locator("h1").inner_text()
+    expect(public.locator("h1")).to_contain_text("Your request is received")
     innsyn = InnsynRequest.objects.get()
 
     staff = new_page("en")
@@ -176,7 +177,7 @@ def test_R_INFO_3_journal_search_and_an_innsyn_request_answered_within_the_clock
     staff.get_by_role("link", name=innsyn.reference).click()
     assert axe_violations(staff) == []
     staff.get_by_role("button", name="Grant and send the document").click()
-    assert "Access was granted" in staff.locator(".ds-alert").first.inner_text()
+    expect(staff.locator(".ds-alert").first).to_contain_text("Access was granted")
 
     innsyn.refresh_from_db()
     assert innsyn.status == InnsynStatus.GRANTED and innsyn.decided_at <= innsyn.due_at
@@ -216,7 +217,7 @@ def test_R_INFO_4_a_survey_reminder_goes_out_to_non_respondents(info, new_page, 
     assert axe_violations(page) == []
     page.locator(f"tr[data-email='{people[1].email}']").get_by_role("button", name="Mark as reported").click()
     page.get_by_role("button", name="Send reminders to non-respondents").click()
-    assert "Reminders sent: 1." in page.locator(".ds-alert").first.inner_text()
+    expect(page.locator(".ds-alert").first).to_contain_text("Reminders sent: 1.")
     reminder = outbox_body(page, "fjord@example.org", "reminder")
     assert "Skjema i Altinn" in reminder and "statistikkloven § 10" in reminder
     page.goto("/utboks/?til=nordlys@example.org")

@@ -9,6 +9,7 @@ import pyotp
 import pytest
 from django.db import transaction
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_violations
 from tests.conftest import PASSWORD
@@ -76,7 +77,7 @@ def test_organisation_from_approval_request_to_approval(
     for field in ("statutes", "annual_report", "company_certificate", "research_statement_file"):
         applicant.set_input_files(f"#id_{field}", _pdf(tmp_path, f"{field}.pdf"))
     applicant.locator("main form button[type=submit]").click()
-    assert "The request is sent" in applicant.locator(".ds-alert").first.inner_text()
+    expect(applicant.locator(".ds-alert").first).to_contain_text("The request is sent")
     assert applicant.locator("#request-status").inner_text() == "Submitted"
     request_url = applicant.url
 
@@ -87,14 +88,14 @@ def test_organisation_from_approval_request_to_approval(
     assert axe_violations(staff) == []
     # Approving before the checklist is complete is refused.
     staff.locator("form[action$='/godkjenn/'] button[type=submit]").click()
-    assert "Tick every point" in staff.locator(".ds-alert").first.inner_text()
+    expect(staff.locator(".ds-alert").first).to_contain_text("Tick every point")
     for box in staff.locator("form[action$='/sjekkliste/'] input[type=checkbox]").all():
         box.check()
     staff.locator("form[action$='/sjekkliste/'] button[type=submit]").click()
     staff.fill("#id_valid_from", "2026-01-01")
     staff.fill("#id_valid_to", "2030-12-31")
     staff.locator("form[action$='/godkjenn/'] button[type=submit]").click()
-    assert "approved and the letter sent" in staff.locator(".ds-alert").first.inner_text()
+    expect(staff.locator(".ds-alert").first).to_contain_text("approved and the letter sent")
     assert staff.locator("#request-status").inner_text() == "Approved"
 
     institution = Institution.objects.get(orgnr="923456783")
@@ -125,7 +126,7 @@ def test_public_check_page_is_accessible(new_page, language, transactional_db):
     page = new_page(language)
     page.goto("/institusjoner/kan-vi-soke/?q=Universitetet")
     assert page.locator(".check-result").count() == 2
-    assert "R-ELIG-1" in page.locator(".check-result", has_text="Oslo").inner_text()
+    expect(page.locator(".check-result", has_text="Oslo")).to_contain_text("R-ELIG-1")
     assert axe_violations(page) == []
 
 

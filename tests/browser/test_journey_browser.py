@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.db import transaction
+from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_violations, outbox_link
 from tests.browser.test_applications_browser import _with_totp, run_command, sign_in
@@ -107,7 +108,7 @@ def test_journey_browser(new_page, make_user, settings, registers, tmp_path, tra
     researcher.goto(researcher.url.replace("/legal/", "/data/"))
     researcher.fill("#id_names", "BEFOLKNING_KJOENN\nBEFOLKNING_FOEDSELSAAR\nINNTEKT_WLONN: 2019")
     researcher.locator("form[action$='/variabler/'] button[type=submit]").click()
-    assert "INNTEKT_WLONN" in researcher.locator("main table").inner_text()
+    expect(researcher.locator("main table")).to_contain_text("INNTEKT_WLONN")
     researcher.goto(researcher.url.replace("/data/", "/legal/"))
     researcher.select_option("#id_storage_location", "tsd")
     researcher.select_option("#id_gdpr_art6", "e")
@@ -129,7 +130,7 @@ def test_journey_browser(new_page, make_user, settings, registers, tmp_path, tra
         researcher.locator("main form[enctype] button[type=submit]").click()
     researcher.goto(researcher.url.replace("/attachments/", "/check/"))
     researcher.locator("#submit-application").click()
-    assert "Submitted" in researcher.locator("#case-state").inner_text()
+    expect(researcher.locator("#case-state")).to_contain_text("Submitted")
     application = Application.objects.get(title="Income over the life course")
     assert application.members.filter(role="signatory").exists()
 
@@ -147,7 +148,7 @@ def test_journey_browser(new_page, make_user, settings, registers, tmp_path, tra
     sign_in(officer, people["officer"].email, staff=True)
     officer.goto(f"/soknader/{application.pk}/")
     run_command(officer, "grant_access", {"#id_grant_access-deletion_deadline": "2030-03-31"})
-    assert "Access granted" in officer.locator("#case-state").inner_text()
+    expect(officer.locator("#case-state")).to_contain_text("Access granted")
 
     # 4. The offer; acceptance, declarations and the signature (R-CASE-4).
     officer.goto(f"/tilbud/sak/{application.pk}/")
@@ -171,7 +172,7 @@ def test_journey_browser(new_page, make_user, settings, registers, tmp_path, tra
     signatory.locator("#go-sign").click()
     signatory.check("#id_sign-confirm")
     signatory.locator("#sign-button").click()
-    assert "Agreement signed" in signatory.locator("#case-state").inner_text()
+    expect(signatory.locator("#case-state")).to_contain_text("Agreement signed")
 
     # 5. The case officer makes the order from the application, chooses minimisation, runs a dry run.
     officer.goto("/uttrekk/")
@@ -184,13 +185,13 @@ def test_journey_browser(new_page, make_user, settings, registers, tmp_path, tra
     order = DataOrder.objects.get(application=application)
     officer.select_option("#id_min_INNTEKT_WLONN", "deciles")
     officer.locator("#order-save").click()
-    assert "Resident in Norway on 2020-01-01" in officer.locator("#population").inner_text()
+    expect(officer.locator("#population")).to_contain_text("Resident in Norway on 2020-01-01")
     shot(officer, "03-order")
     clean(officer)
     officer.locator("#dry-run-start").click()
     assert officer.locator("#job-state").get_attribute("data-status") == "succeeded"
     officer.locator("#back-to-order").click()
-    assert "Persons in the population" in officer.locator("#dry-run").inner_text()
+    expect(officer.locator("#dry-run")).to_contain_text("Persons in the population")
     shot(officer, "04-dry-run")
 
     # 6. The extraction as a background job; the officer reviews the guard and the codebook, and delivers.
@@ -199,8 +200,8 @@ def test_journey_browser(new_page, make_user, settings, registers, tmp_path, tra
     shot(officer, "05-job-done")
     clean(officer)
     officer.locator("#back-to-order").click()
-    assert "Passed" in officer.locator("#guard-passed").inner_text()
-    assert "codebook.json" in officer.locator("#extraction-files").inner_text()
+    expect(officer.locator("#guard-passed")).to_contain_text("Passed")
+    expect(officer.locator("#extraction-files")).to_contain_text("codebook.json")
     shot(officer, "06-review")
     clean(officer)
     officer.locator("#deliver").click()
@@ -214,8 +215,8 @@ def test_journey_browser(new_page, make_user, settings, registers, tmp_path, tra
 
     # 8. The check against the order, side by side with the codebook.
     researcher.goto(outbox_link(researcher, "frida@uio.example", "/uttrekk/levering/"))
-    assert "INNTEKT_WLONN" in researcher.locator("#order-side").inner_text()
-    assert "INNTEKT_WLONN" in researcher.locator("#codebook-INCOME").inner_text()
+    expect(researcher.locator("#order-side")).to_contain_text("INNTEKT_WLONN")
+    expect(researcher.locator("#codebook-INCOME")).to_contain_text("INNTEKT_WLONN")
     shot(researcher, "07-check-against-order")
     clean(researcher)
     researcher.locator("#delivery-check").click()
@@ -259,12 +260,12 @@ def test_journey_browser(new_page, make_user, settings, registers, tmp_path, tra
     assert researcher.locator("#deletion-confirmed").count() == 1
     officer.goto(f"/uttrekk/sak/{application.pk}/")
     officer.locator("#case-close").click()
-    assert "Closed" in officer.locator("#case-state").inner_text()
+    expect(officer.locator("#case-state")).to_contain_text("Closed")
     shot(officer, "10-closed")
 
     # The head of section sees the key figures.
     head.goto("/uttrekk/nokkeltall/")
-    assert "Cases by state" in head.locator("main").inner_text()
+    expect(head.locator("main")).to_contain_text("Cases by state")
     shot(head, "11-key-figures")
     clean(head)
     count, finding = audit_chain_verify()

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.db import transaction
+from playwright.sync_api import expect
 
 from tests.applications.conftest import catalog, complete_draft, institution, people, run  # noqa: F401
 from tests.browser.conftest import axe_violations
@@ -46,7 +47,9 @@ def test_offer_acceptance_signatures_and_invoice_basis(new_page, staff, catalog,
     _clean(officer)
     officer.locator("#offer-create").click()
     offer = Offer.objects.get(application=application)
-    assert "Coordination, clarification, offer and agreement" in officer.locator("#offer-lines").inner_text()
+    expect(officer.locator("#offer-lines")).to_contain_text(
+        "Coordination, clarification, offer and agreement"
+    )
     _clean(officer)
     line = offer.lines.first()
     officer.fill(f"#id_line{line.pk}-quantity", "8")
@@ -56,13 +59,13 @@ def test_offer_acceptance_signatures_and_invoice_basis(new_page, staff, catalog,
     officer.fill("#id_add-quantity", "-1")
     officer.fill("#id_add-reason", "Extra checks of the population")
     officer.locator("#line-add").click()
-    assert "cannot be negative" in officer.locator("main").inner_text()
+    expect(officer.locator("main")).to_contain_text("cannot be negative")
     _clean(officer)  # a form showing its errors
     officer.fill("#id_add-quantity", "1,5")
     officer.locator("#line-add").click()
     assert "NOK\u00a033,906.25" in officer.locator("#offer-total").inner_text()  # (27 125) × 1.25
     officer.locator("#offer-send").click()
-    assert "Sent, waiting for acceptance" in officer.locator("#offer-status").inner_text()
+    expect(officer.locator("#offer-status")).to_contain_text("Sent, waiting for acceptance")
 
     applicant = new_page("en")
     sign_in(applicant, staff["applicant"].email)
@@ -76,7 +79,7 @@ def test_offer_acceptance_signatures_and_invoice_basis(new_page, staff, catalog,
     applicant.locator("#offer-accept").click()
     applicant.check("#id_declaration-confirm")
     applicant.locator("#declaration-sign").click()
-    assert "You signed the non-disclosure declaration" in applicant.locator("main").inner_text()
+    expect(applicant.locator("main")).to_contain_text("You signed the non-disclosure declaration")
 
     member = new_page("en")
     sign_in(member, staff["member"].email)
@@ -95,8 +98,8 @@ def test_offer_acceptance_signatures_and_invoice_basis(new_page, staff, catalog,
     _clean(signatory)
     signatory.check("#id_sign-confirm")
     signatory.locator("#sign-button").click()
-    assert "Accepted and signed" in signatory.locator("#offer-status").inner_text()
-    assert "Agreement signed" in signatory.locator("#case-state").inner_text()
+    expect(signatory.locator("#offer-status")).to_contain_text("Accepted and signed")
+    expect(signatory.locator("#case-state")).to_contain_text("Agreement signed")
 
     with transaction.atomic():  # the delivery step (issue 6) calls the invoice basis service
         run(staff["officer"], application, Command.START_PREPARATION)
@@ -106,7 +109,7 @@ def test_offer_acceptance_signatures_and_invoice_basis(new_page, staff, catalog,
         )
     officer.goto("/tilbud/fakturagrunnlag/")
     assert invoice.number in officer.locator("#invoice-table").inner_text()
-    assert "UIO-2027-17" in officer.locator("#invoice-table").inner_text()
+    expect(officer.locator("#invoice-table")).to_contain_text("UIO-2027-17")
     _clean(officer)
     assert InvoiceBasis.objects.get().total == offer.total
 
@@ -119,8 +122,8 @@ def test_an_offer_expires(new_page, staff, catalog, tariff):  # noqa: F811
         applicant = new_page("en")
         sign_in(applicant, staff["applicant"].email)
         applicant.goto(f"/tilbud/{offer.pk}/")
-        assert "has lapsed" in applicant.locator("#offer-expired").inner_text()
-        assert "Offer expired" in applicant.locator("#case-state").inner_text()
+        expect(applicant.locator("#offer-expired")).to_contain_text("has lapsed")
+        expect(applicant.locator("#case-state")).to_contain_text("Offer expired")
         assert applicant.locator("#offer-accept").count() == 0
         _clean(applicant)
     assert Application.objects.get(pk=offer.application_id).state == State.OFFER_EXPIRED

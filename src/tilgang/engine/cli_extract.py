@@ -28,9 +28,15 @@ def _human(n: float) -> str:
 
 def extract(
     order: Annotated[Path | None, typer.Option("--order", help="Order file (TOML).")] = None,
-    registers: Annotated[Path, typer.Option("--registers", help="Register directory.")] = Path("registers"),
+    registers: Annotated[
+        str,
+        typer.Option(
+            "--registers", help="Register directory: a path, file://, or (Spark) s3a:// or hdfs:// URI."
+        ),
+    ] = "registers",
     out: Annotated[
-        Path | None, typer.Option("--out", help="Output folder; must not hold a delivery.")
+        str | None,
+        typer.Option("--out", help="Output folder (path or, with Spark, a URI); must not hold a delivery."),
     ] = None,
     dry: Annotated[
         bool, typer.Option("--dry-run", help="Counts, disclosure report and size only; writes nothing.")
@@ -54,6 +60,25 @@ def extract(
     ] = None,
     threads: Annotated[int | None, typer.Option("--threads")] = None,
     keygen: Annotated[bool, typer.Option("--new-seal-key", help="Print a new office key and exit.")] = False,
+    engine: Annotated[
+        str, typer.Option("--engine", help="duckdb (embedded, default) or spark (docs/spark.md).")
+    ] = "duckdb",
+    spark_master: Annotated[
+        str | None,
+        typer.Option(
+            "--spark-master", help="local[*] (default), spark://…, yarn, k8s://… or sc://… (Connect)."
+        ),
+    ] = None,
+    spark_conf: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--spark-conf", help="KEY=VALUE Spark setting, repeatable (e.g. spark.driver.memory=8g)."
+        ),
+    ] = None,
+    spark_scratch: Annotated[
+        str | None,
+        typer.Option("--spark-scratch", help="URI for intermediate files every executor reaches (clusters)."),
+    ] = None,
 ) -> None:
     """Prepare the delivery of an order: population, extraction, minimisation, running numbers, files."""
     if keygen:
@@ -61,6 +86,21 @@ def extract(
         return
     if order is None and reproduce_record is None:
         raise typer.BadParameter("--order is required (or --reproduce RECORD)")
+    if engine not in ("duckdb", "spark"):
+        raise typer.BadParameter("--engine is duckdb or spark")
+    spark = None
+    if engine == "spark":
+        from tilgang.engine.spark_backend import SparkOptions
+
+        conf = {}
+        for item in spark_conf or []:
+            k, sep, v = item.partition("=")
+            if not sep or not k.strip():
+                raise typer.BadParameter(f"--spark-conf {item!r}: expected KEY=VALUE")
+            conf[k.strip()] = v.strip()
+        spark = SparkOptions(master=spark_master, conf=conf, scratch=spark_scratch)
+    elif spark_master or spark_conf or spark_scratch:
+        raise typer.BadParameter("--spark-master, --spark-conf and --spark-scratch need --engine spark")
     try:
         with Progress(
             TextColumn("{task.description:<16}"),
@@ -78,13 +118,25 @@ def extract(
             if dry:
                 assert order is not None
                 report = dry_run(
-                    order, registers, progress=progress, memory_limit=memory_limit, threads=threads
+                    order,
+                    registers,
+                    progress=progress,
+                    memory_limit=memory_limit,
+                    threads=threads,
+                    engine=engine,
+                    spark=spark,
                 )
             elif reproduce_record is not None:
                 if out is None:
                     raise typer.BadParameter("--out is required")
                 result = reproduce(
-                    reproduce_record, registers, out, seal_key_file=seal_key_file, progress=progress
+                    reproduce_record,
+                    registers,
+                    out,
+                    seal_key_file=seal_key_file,
+                    progress=progress,
+                    engine=engine,
+                    spark=spark,
                 )
             else:
                 if out is None:
@@ -102,6 +154,8 @@ def extract(
                     progress=progress,
                     memory_limit=memory_limit,
                     threads=threads,
+                    engine=engine,
+                    spark=spark,
                 )
     except EngineError as error:
         console.print(f"[bold red]Stopped:[/] {error}")

@@ -53,3 +53,27 @@ class GuardError(EngineError):
 
 class SealError(EngineError):
     """The sealed randomness cannot be created or opened (missing or wrong office key)."""
+
+
+class SparkError(EngineError):
+    """The order could not run on Spark (issue 10); nothing was delivered."""
+
+
+class JavaMissingError(SparkError):
+    """No Java runtime: Spark cannot start."""
+
+
+class SparkVersionError(SparkError):
+    """The Spark the engine reached is a version the engine does not support."""
+
+
+class PythonMismatchError(SparkError):
+    """The executors run another Python version than the driver."""
+
+
+class StorageError(SparkError):
+    """A register or output URI cannot be reached (unknown scheme, missing bucket, no access)."""
+
+
+class SparkJobError(SparkError):
+    """A Spark job failed or was killed while the order ran."""

@@ -15,6 +15,7 @@ import json
 import os
 import secrets
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -23,6 +24,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pyarrow as pa
+from sqlglot import exp
 
 from tilgang.engine import linkage as link
 from tilgang.engine.backend import Backend, DuckDBBackend
@@ -32,6 +34,7 @@ from tilgang.engine.errors import (
     EngineError,
     OutputExistsError,
     RegisterError,
+    StorageError,
 )
 from tilgang.engine.extract import (
     OutColumn,
@@ -48,10 +51,11 @@ from tilgang.engine.extract import (
 from tilgang.engine.guard import GuardPolicy, GuardReport, scan_table
 from tilgang.engine.metadata import Metadata, Variable
 from tilgang.engine.order import Order, check_against_catalog, load_order
-from tilgang.engine.running_numbers import number_query
+from tilgang.engine.running_numbers import bucketed_number_query, number_query, unit_keys
 from tilgang.engine.schema import METADATA_FILE, TABLES
 from tilgang.engine.seal import Sealed, derive, new_secret, office_key, seal, unseal
 from tilgang.engine.sql import SOURCE_DIALECT, ident, literal, query
+from tilgang.engine.storage import Location, location
 from tilgang.engine.write import (
     SUFFIX,
     CodebookColumn,
@@ -206,7 +210,16 @@ def _as_order(order: Order | Path | str) -> Order:
     return order if isinstance(order, Order) else load_order(order)
 
 
-def _attach_registers(backend: Backend, registers_dir: Path) -> Metadata:
+def _attach_registers(backend: Backend, registers: Location) -> Metadata:
+    hook = getattr(backend, "attach_registers", None)
+    if hook is not None:  # the Spark backend reads local folders and URIs itself
+        metadata: Metadata = hook(registers)
+        return metadata
+    if registers.local is None:
+        raise StorageError(
+            f"The embedded engine reads registers from a folder on this machine; {registers.uri} needs --engine spark."
+        )
+    registers_dir = registers.local
     if not (registers_dir / METADATA_FILE).is_file():
         raise RegisterError(f"{registers_dir} is not a register directory: {METADATA_FILE} is missing.")
     metadata = Metadata.load(registers_dir)
@@ -217,8 +230,13 @@ def _attach_registers(backend: Backend, registers_dir: Path) -> Metadata:
     return metadata
 
 
-def _require_tables(registers_dir: Path, names: set[str]) -> None:
-    missing = sorted(n for n in names if not (registers_dir / n).is_dir())
+def _require_tables(backend: Backend, registers: Location, names: set[str]) -> None:
+    present = getattr(backend, "present_tables", None)
+    if registers.local is not None:
+        missing = sorted(n for n in names if not (registers.local / n).is_dir())
+    else:
+        missing = sorted(n for n in names if n not in (present or set()))
+    registers_dir = str(registers)
     if missing:
         raise RegisterError(
             f"The register directory {registers_dir} lacks the table(s) {', '.join(missing)}."
@@ -378,7 +396,7 @@ def _reused(tab: OutTable, order: Order) -> bool:
 def _prepare(
     backend: Backend,
     order: Order,
-    registers_dir: Path,
+    registers: Location,
     track: _Tracker,
     *,
     lazy: bool = False,
@@ -390,13 +408,13 @@ def _prepare(
     materialised, so its rows pass through memory once; its count is taken from the written file.
     """
     track("check")
-    metadata = _attach_registers(backend, registers_dir)
+    metadata = _attach_registers(backend, registers)
     variables = check_against_catalog(order, metadata)
     tables = plan_tables(order, variables)
     needed = {"national_ids", "persons"} | {v.table for v in variables.values() if v.table}
     if order.population.kind in ("resident_at", "resident_during"):
         needed.add("residence")
-    _require_tables(registers_dir, needed)
+    _require_tables(backend, registers, needed)
     track("identity")
     backend.materialise("idmap", identity_query())
     clash = backend.fetch_rows(ambiguous_ids_query())
@@ -426,8 +444,38 @@ def _prepare(
     return _State(order, metadata, variables, tables, population, rows, disclosure, imports, office)
 
 
-def _backend(memory_limit: str | None, threads: int | None, temp: Path | None) -> DuckDBBackend:
+def _backend(
+    memory_limit: str | None,
+    threads: int | None,
+    temp: Path | None,
+    engine: str = "duckdb",
+    spark: object | None = None,
+    work_dir: Path | None = None,
+    out: Location | None = None,
+) -> Backend:
+    if engine == "spark":
+        from tilgang.engine.spark_backend import SparkOptions, open_spark_backend
+
+        assert work_dir is not None and (spark is None or isinstance(spark, SparkOptions))
+        return open_spark_backend(
+            spark,
+            work_dir,
+            out_remote=bool(out and out.remote),
+            out_uri=out.uri if out else None,
+            memory_limit=memory_limit,
+            threads=threads,
+        )
+    if engine != "duckdb":
+        raise EngineError(f"Unknown engine {engine!r}: choose duckdb or spark.")
     return DuckDBBackend(memory_limit=memory_limit, threads=threads, temp_directory=temp)
+
+
+def _stop(backend: Backend) -> None:
+    stop = getattr(backend, "stop", None)
+    try:
+        (stop or backend.close)()
+    except Exception:  # noqa: S110 - closing twice is harmless
+        pass
 
 
 def _estimate(backend: Backend, state: _State) -> dict[str, int]:
@@ -455,19 +503,30 @@ def dry_run(
     progress: Progress | None = None,
     memory_limit: str | None = None,
     threads: int | None = None,
+    engine: str = "duckdb",
+    spark: object | None = None,
 ) -> DryRunReport:
     """Counts, the disclosure report and the estimated output size; writes nothing."""
     order = _as_order(order)
     track = _Tracker(progress, DRY_STEPS)
-    backend = _backend(memory_limit, threads, None)
+    work = Path(tempfile.mkdtemp(prefix="tilgang-dry-")) if engine != "duckdb" else None
     try:
-        state = _prepare(backend, order, Path(registers_dir), track)
-        estimate = _estimate(backend, state)
+        backend = _backend(memory_limit, threads, None, engine, spark, work)
+        try:
+            state = _prepare(backend, order, _registers(registers_dir), track)
+            estimate = _estimate(backend, state)
+        finally:
+            _stop(backend)
     finally:
-        backend.close()
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
     track.done()
     removed = [r for t in state.tables for r in t.removed]
     return DryRunReport(order.project.id, state.population, state.rows, state.disclosure, estimate, removed)
+
+
+def _registers(value: Path | str) -> Location:
+    return location(value if isinstance(value, Path) else str(value))
 
 
 def _check_out_dir(out_dir: Path) -> None:
@@ -552,6 +611,8 @@ def run_order(
     progress: Progress | None = None,
     memory_limit: str | None = None,
     threads: int | None = None,
+    engine: str = "duckdb",
+    spark: object | None = None,
 ) -> DeliveryResult:
     """Prepare the delivery of ``order`` into ``out_dir`` (which must not exist or be empty).
 
@@ -561,7 +622,12 @@ def run_order(
     started = time.monotonic()
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     order = _as_order(order)
-    registers_dir, out_dir = Path(registers_dir), Path(out_dir).absolute()
+    registers = _registers(registers_dir)
+    out = location(out_dir if isinstance(out_dir, Path) else str(out_dir))
+    if out.remote and engine != "spark":
+        raise StorageError(
+            f"The embedded engine writes to a folder on this machine; {out.uri} needs --engine spark."
+        )
     key = office_key(seal_key, seal_key_file)
     context = f"tilgang/project/{order.project.id}"
     if sealed_randomness is not None:
@@ -569,16 +635,34 @@ def run_order(
     else:
         secret = new_secret()
     sealed = seal(secret, key, context)
-    _check_out_dir(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_dir.parent / f".{out_dir.name}.partial-{secrets.token_hex(4)}"
+    if out.local is not None:
+        out_dir = out.local
+        _check_out_dir(out_dir)
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out_dir.parent / f".{out_dir.name}.partial-{secrets.token_hex(4)}"
+    else:  # prepared here, published to the URI when complete (docs/spark.md)
+        out_dir = Path(tempfile.mkdtemp(prefix="tilgang-delivery-"))
+        tmp = out_dir / "partial"
     delivery, office, keys_dir, staging = tmp / "delivery", tmp / "office", tmp / "linkage", tmp / ".staging"
     for d in (delivery / "data", office, staging):
         d.mkdir(parents=True)
     track = _Tracker(progress, tuple(s for s, _ in STEPS))
-    backend = _backend(memory_limit, threads, tmp / ".spill")
     try:
-        state = _prepare(backend, order, registers_dir, track, lazy=True, secret=secret)
+        backend = _backend(memory_limit, threads, tmp / ".spill", engine, spark, staging / "spark", out)
+    except BaseException:
+        shutil.rmtree(tmp if out.local is not None else out_dir, ignore_errors=True)
+        raise
+    try:
+        if out.remote:
+            from tilgang.engine.spark_backend import HadoopStore
+
+            store = HadoopStore(backend.spark)  # type: ignore[attr-defined]
+            if not store.is_empty_or_missing(out.uri):
+                raise OutputExistsError(
+                    f"The output {out.uri} already holds files (possibly an earlier delivery). Choose a new "
+                    "location; an existing delivery is never overwritten."
+                )
+        state = _prepare(backend, order, registers, track, lazy=True, secret=secret)
 
         track("running_numbers")
         _running_numbers(backend, state, secret)
@@ -684,7 +768,7 @@ def run_order(
             "order": json.loads(order_json),
             "order_sha256": hashlib.sha256(order_json.encode()).hexdigest(),
             "register_version": state.metadata.register_version,
-            "registers_dir": str(registers_dir.resolve()),
+            "registers_dir": str(registers.local.resolve()) if registers.local else registers.uri,
             "engine_version": engine_version(),
             "backend": backend.name,
             # Only the sealed form: the secret itself is never written (R-PSEUDO-5).
@@ -705,9 +789,12 @@ def run_order(
         (office / "run_record.json").write_text(json.dumps(record, indent=1, default=str), encoding="utf-8")
         shutil.rmtree(staging, ignore_errors=True)
         shutil.rmtree(tmp / ".spill", ignore_errors=True)
-        if out_dir.exists():
-            out_dir.rmdir()  # empty, checked above
-        os.replace(tmp, out_dir)
+        if out.remote:
+            store.publish(tmp, out.uri)
+        else:
+            if out_dir.exists():
+                out_dir.rmdir()  # empty, checked above
+            os.replace(tmp, out_dir)
     except OSError as error:
         shutil.rmtree(tmp, ignore_errors=True)
         if error.errno == errno.ENOSPC:
@@ -719,10 +806,9 @@ def run_order(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     finally:
-        try:
-            backend.close()
-        except Exception:  # noqa: S110 - closing twice is harmless
-            pass
+        _stop(backend)
+        if out.remote:
+            shutil.rmtree(out_dir, ignore_errors=True)
     track.done()
     return DeliveryResult(
         out_dir=out_dir,
@@ -758,7 +844,9 @@ def _number_persons(backend: Backend, order: Order, variables: dict[str, Variabl
         backend.materialise("units_PERSON", query(units))
     else:
         backend.define("units_PERSON", query(units))
-    backend.materialise("rn_PERSON", number_query("units_PERSON", secret, order.project.id, "PERSON"))
+    backend.materialise(
+        "rn_PERSON", _number_query(backend, "units_PERSON", secret, order.project.id, "PERSON")
+    )
     backend.materialise("pop", numbered_population_query())
 
 
@@ -779,8 +867,21 @@ def _running_numbers(backend: Backend, state: _State, secret: bytes) -> None:
     for unit_type, parts in domains.items():
         backend.materialise(f"units_{unit_type}", query(" UNION ALL ".join(parts)))
         backend.materialise(
-            f"rn_{unit_type}", number_query(f"units_{unit_type}", secret, state.order.project.id, unit_type)
+            f"rn_{unit_type}",
+            _number_query(backend, f"units_{unit_type}", secret, state.order.project.id, unit_type),
         )
+
+
+def _number_query(
+    backend: Backend, units: str, secret: bytes, project_id: str, unit_type: str
+) -> exp.Expression:
+    """``number_query`` on the embedded engine; on a backend that binds the keys as a relation
+    (Spark), the bucketed form of the same numbers (no window over all units, no keys in SQL)."""
+    bind = getattr(backend, "bind_keys", None)
+    if bind is None:
+        return number_query(units, secret, project_id, unit_type)
+    k_in, k_out = unit_keys(secret, project_id, unit_type)
+    return bucketed_number_query(units, bind(f"keys_{unit_type}", k_in, k_out))
 
 
 def reproduce(
@@ -791,24 +892,44 @@ def reproduce(
     seal_key: str | bytes | None = None,
     seal_key_file: Path | None = None,
     progress: Progress | None = None,
+    engine: str = "duckdb",
+    spark: object | None = None,
 ) -> DeliveryResult:
     """Run the order of an earlier delivery again with its sealed randomness (complaint handling)."""
     from tilgang.engine.order import parse_order
 
     record = json.loads(Path(record_path).read_text(encoding="utf-8"))
     order = parse_order(record["order"])
-    metadata = Metadata.load(Path(registers_dir))
+    reg = _registers(registers_dir)
+    owned = None
+    if reg.local is not None:
+        metadata = Metadata.load(reg.local)
+    else:
+        from tilgang.engine.spark_backend import SparkOptions, start_session
+
+        opts = spark if isinstance(spark, SparkOptions) else SparkOptions()
+        session, started = start_session(opts)
+        owned = session if started else None
+        spark = SparkOptions(opts.master, opts.conf, opts.scratch, session, opts.app_name)
+        rows = session.read.text(reg.child(METADATA_FILE), wholetext=True).collect()
+        metadata = Metadata.from_dict(json.loads(rows[0][0]))
     if metadata.register_version != record["register_version"]:
         raise EngineError(
             f"The delivery was made from register version {record['register_version']}; {registers_dir} holds "
             f"{metadata.register_version}. Reproduce against the register version of the delivery."
         )
-    return run_order(
-        order,
-        registers_dir,
-        out_dir,
-        seal_key=seal_key,
-        seal_key_file=seal_key_file,
-        sealed_randomness=record["sealed_randomness"],
-        progress=progress,
-    )
+    try:
+        return run_order(
+            order,
+            registers_dir,
+            out_dir,
+            seal_key=seal_key,
+            seal_key_file=seal_key_file,
+            sealed_randomness=record["sealed_randomness"],
+            progress=progress,
+            engine=engine,
+            spark=spark,
+        )
+    finally:
+        if owned is not None:
+            owned.stop()

@@ -43,3 +43,29 @@ def number_query(units_relation: str, secret: bytes, project_id: str, unit_type:
         k_in=k_in,
         k_out=k_out,
     )
+
+
+# Hex digits of F that name a bucket: 16**3 = 4,096 buckets, ordered ranges of F.
+BUCKET_DIGITS = 3
+
+
+def bucketed_number_query(units_relation: str, keys_relation: str) -> exp.Expression:
+    """The same ``(unit, lopenr)`` as ``number_query``, for a distributed engine.
+
+    A window over all units (``row_number() OVER (ORDER BY F)``) would move every unit into one
+    partition on Spark. Here the first hex digits of ``F`` split the units into buckets that are
+    ordered ranges of ``F``; each unit's number is its rank inside its bucket plus the number of
+    units in the buckets before it (a window over the 4,096 bucket counts only). The keys are
+    read from ``keys_relation`` (one row: ``k_in``, ``k_out``) instead of being written into the
+    SQL, so they do not appear in the query text or plan the cluster shows.
+    """
+    units, keys = ident(units_relation), ident(keys_relation)
+    return query(
+        "WITH f_ AS (SELECT u.unit, sha256(k.k_out || sha256(k.k_in || CAST(u.unit AS VARCHAR))) AS f "
+        f"FROM (SELECT DISTINCT unit FROM {units} WHERE unit IS NOT NULL) AS u CROSS JOIN {keys} AS k), "
+        f"b_ AS (SELECT unit, f, substring(f, 1, {BUCKET_DIGITS}) AS bucket FROM f_), "
+        "n_ AS (SELECT bucket, count(*) AS n FROM b_ GROUP BY bucket), "
+        "o_ AS (SELECT bucket, sum(n) OVER (ORDER BY bucket ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - n AS offset_ FROM n_) "
+        "SELECT b.unit, CAST(o.offset_ + row_number() OVER (PARTITION BY b.bucket ORDER BY b.f, b.unit) AS BIGINT) AS lopenr "
+        "FROM b_ AS b JOIN o_ AS o ON o.bucket = b.bucket"
+    )
