@@ -182,6 +182,14 @@ def baseline_tables(reg: Path) -> dict[str, str]:
     return tables
 
 
+def _path_literal(path: str | Path) -> str:
+    """A file path as an SQL string literal (quotes escaped): DuckDB takes COPY targets and globs only as
+    literals, so they cannot be bound parameters."""
+    from tilgang.engine.sql import SOURCE_DIALECT, literal
+
+    return literal(str(path)).sql(SOURCE_DIALECT)
+
+
 def run_baseline(reg: Path, out: Path, memory_limit: str | None) -> dict:
     import duckdb
 
@@ -191,7 +199,8 @@ def run_baseline(reg: Path, out: Path, memory_limit: str | None) -> dict:
     con = duckdb.connect(":memory:", config=config)
     for table in ("persons", "national_ids", "residence", "education", "income", "jobs", "benefits"):
         con.execute(
-            f"CREATE VIEW {table} AS SELECT * FROM read_parquet('{reg / table}/**/*.parquet', hive_partitioning = true)"
+            f"CREATE VIEW {table} AS SELECT * FROM "
+            f"read_parquet({_path_literal(f'{reg / table}/**/*.parquet')}, hive_partitioning = true)"
         )
     con.execute("CREATE TABLE idmap AS SELECT DISTINCT national_id, person_key FROM national_ids")
     con.execute(
@@ -203,8 +212,8 @@ def run_baseline(reg: Path, out: Path, memory_limit: str | None) -> dict:
     rows = {}
     for name, sql in baseline_tables(reg).items():
         path = out / f"{name}.parquet"
-        con.execute(f"COPY ({sql}) TO '{path}' (FORMAT parquet, COMPRESSION zstd)")
-        rows[name] = con.execute(f"SELECT count(*) FROM read_parquet('{path}')").fetchone()[0]  # type: ignore[index]
+        con.execute(f"COPY ({sql}) TO {_path_literal(path)} (FORMAT parquet, COMPRESSION zstd)")
+        rows[name] = con.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchone()[0]  # type: ignore[index]
     con.close()
     return {"seconds": time.perf_counter() - start, "rows": rows}
 

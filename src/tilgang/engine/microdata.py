@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 
 from tilgang.engine.metadata import Metadata, Variable
 from tilgang.engine.schema import ACCUMULATED, EVENT, FIXED, STATUS
+from tilgang.engine.sql import SOURCE_DIALECT, literal
 
 UNIT_TYPES = {
     "PERSON": "PERSON",
@@ -35,8 +36,9 @@ class ExportError(ValueError):
 
 
 def _source(registers: Path, table: str) -> str:
-    path = (registers / table).as_posix().replace("'", "''")
-    return f"read_parquet('{path}/**/*.parquet', hive_partitioning = true)"
+    # A glob is taken only as a literal, never as a bound parameter; the shared helper escapes it.
+    glob = literal(f"{(registers / table).as_posix()}/**/*.parquet").sql(SOURCE_DIALECT)
+    return f"read_parquet({glob}, hive_partitioning = true)"
 
 
 def _ident(name: str) -> str:
