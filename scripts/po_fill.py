@@ -1,7 +1,7 @@
 """Fill catalogue entries from a JSON file of {msgid: translation or [singular, plural]} per language.
 
 Used when a handful of new texts arrive: `uv run python scripts/po_fill.py translations.json`, where the
-file is {"nb": {...}, "nn": {...}}. Clears the fuzzy flag of each entry it fills."""
+file is {"nb": {...}, "nn": {...}}; an entry with a context is keyed "context\x04msgid". Clears the fuzzy flag of each entry it fills."""
 
 import json
 import sys
@@ -18,9 +18,11 @@ def main(path: str) -> None:
         po_path = LOCALE / language / "LC_MESSAGES" / "django.po"
         po = polib.pofile(str(po_path))
         for entry in po:
-            if entry.msgid not in translations:
+            # An entry with a context is keyed "context\x04msgid", as gettext stores it.
+            key = f"{entry.msgctxt}\x04{entry.msgid}" if entry.msgctxt else entry.msgid
+            if key not in translations:
                 continue
-            value = translations[entry.msgid]
+            value = translations[key]
             if isinstance(value, list):
                 entry.msgstr_plural = dict(enumerate(value))
             else:

@@ -137,4 +137,6 @@ def test_completion_request_needs_a_message(people, catalog):
         run(people["legal"], application, Command.RETURN_FOR_COMPLETION, message="")
     run(people["legal"], application, Command.RETURN_FOR_COMPLETION, message="Attach the REC approval.")
     services.application_update(actor=people["applicant"], application=application, data={"title": "Better"})
-    assert run(people["applicant"], application, Command.RESUBMIT).state == State.SUBMITTED
+    assert (
+        run(people["applicant"], application, Command.RESUBMIT).state == State.LEGAL_REVIEW
+    )  # DOMAIN R-CASE-1: back to the reviewer

@@ -40,7 +40,7 @@ def test_applicant_creates_and_saves_a_draft_in_steps(people, client_for, catalo
                 {"kind": "project_description", "file": SimpleUploadedFile("p.pdf", PDF)}, headers=EN)  # fmt: skip
     assert application.attachments.count() == 1
     page = client.get(f"/soknader/{application.pk}/steg/check/", headers=EN).content.decode()
-    assert "Missing: the purpose" in page and "COMPLETE" in page
+    assert "Missing: the purpose" in page and "COMPLETE" not in page
 
 
 def test_submit_from_the_check_page_and_the_case_page(people, client_for, catalog):
@@ -86,8 +86,10 @@ def test_staff_command_forms_refuse_bad_input_with_a_message(people, client_for,
 def test_queues_show_legal_review_first_and_workload(people, client_for, catalog):
     application = complete_draft(people, catalog)
     run(people["applicant"], application, Command.SUBMIT)
-    page = client_for(people["head"]).get("/soknader/saksbehandling/", headers=EN).content.decode()
+    page = client_for(people["head"]).get("/soknader/saksbehandling/?view=all", headers=EN).content.decode()
     assert application.title in page and "Siri Saksbehandler: 0 open cases" in page
+    page = client_for(people["legal"]).get("/soknader/saksbehandling/", headers=EN).content.decode()
+    assert application.title in page  # new submissions wait for a legal reviewer first (R-CASE-1)
 
 
 def test_others_get_404(people, client_for, catalog):

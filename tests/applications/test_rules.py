@@ -150,8 +150,10 @@ def test_R_CASE_9_reuse_only_without_overlap_in_time(people, catalog):
 
 def test_submission_is_blocked_while_a_blocking_finding_stands(people, catalog):
     application = complete_draft(people, catalog, purpose_statistical=False)
-    with pytest.raises(Refusal, match="R-ELIG-6"):
+    assert "R-ELIG-6" in {f.rule for f in precheck(application) if f.blocking}
+    with pytest.raises(Refusal, match="pre-check finds problems") as refused:
         run(people["applicant"], application, Command.SUBMIT)
+    assert "R-ELIG-6" not in str(refused.value)  # the applicant reads the problem, not the rule's code
     application.refresh_from_db()
     assert application.state == State.DRAFT and application.case_sequence is None
 

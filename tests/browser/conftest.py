@@ -11,8 +11,9 @@ from playwright.sync_api import expect
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls of the test are still sync.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-# Assertions wait for the page as long as actions do: a loaded machine can be slow to navigate.
-expect.set_options(timeout=15_000)
+# Assertions wait for the page as long as actions do: a loaded machine can be slow to navigate, and a
+# command that renders a PDF letter (a decision, an appeal) can take a while before the next page shows.
+expect.set_options(timeout=40_000)
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM_ARGS = [
@@ -52,13 +53,30 @@ def new_page(browser, live_server):
     def make(language: str = "nb"):
         # bypass_csp lets the test inject axe-core; the pages themselves carry a strict CSP.
         context = browser.new_context(base_url=live_server.url, locale=language, bypass_csp=True)
-        context.set_default_timeout(15000)
+        context.set_default_timeout(40_000)
         contexts.append(context)
         return context.new_page()
 
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def info(make_user):
+    """A member of the information service, signed up for MFA with the demo TOTP secret."""
+    from django.db import transaction
+
+    from tilgang.accounts.models import TotpDevice
+    from tilgang.core.crypto import seal
+    from tilgang.core.demo import DEMO_TOTP_SECRET
+
+    user = make_user("information_service", email="info@example.org", full_name="Ingrid Info", language="en")
+    with transaction.atomic():
+        TotpDevice.objects.create(
+            user=user, secret_encrypted=seal(DEMO_TOTP_SECRET, purpose="totp"), confirmed=True
+        )
+    return user
 
 
 @pytest.fixture

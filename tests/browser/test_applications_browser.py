@@ -35,7 +35,9 @@ def sign_in(page, email, password=PASSWORD, staff=False):
     page.locator("main form button[type=submit]").click()
     if staff:
         page.fill("#id_code", pyotp.TOTP(DEMO_TOTP_SECRET).at(timezone.now().timestamp()))
-        page.locator("main form button[type=submit]").click()
+        # The next step may navigate at once; the code must have reached the server first.
+        with page.expect_navigation():
+            page.locator("main form button[type=submit]").click()
 
 
 def _no_violations(page):
@@ -46,7 +48,7 @@ def _save_next(page):
     page.locator("button[name=save_next]").click()
 
 
-def run_command(page, command, fields=None):
+def run_command(page, command, fields=None, refused=False):
     if fields is not None:
         page.locator(f"details:has(button[data-command={command}]) summary").click()
         for selector, value in fields.items():
@@ -54,7 +56,11 @@ def run_command(page, command, fields=None):
                 page.select_option(selector[7:], value)
             else:
                 page.fill(selector, value)
-    page.locator(f"button[data-command={command}]").click()
+    # Wait for the command's answer, so the next step sees its effect; a refusal fails here, in its words.
+    with page.expect_navigation():
+        page.locator(f"button[data-command={command}]").click()
+    refusals = page.locator("main .ds-alert[data-color=danger]")
+    assert refused or refusals.count() == 0, f"{command} refused: {refusals.all_inner_texts()}"
 
 
 @pytest.fixture
@@ -174,11 +180,11 @@ def test_refusal_and_appeal(new_page, staff, catalog, transactional_db):  # noqa
     sign_in(legal, staff["legal"].email, staff=True)
     legal.goto(f"/soknader/{application.pk}/")
     run_command(legal, "take_legal_review")
-    run_command(legal, "refuse", {"#id_refuse-reasons": ""})
-    assert "Reasons" in legal.locator(".ds-alert").first.inner_text()  # refused without reasons: a message
-    run_command(
-        legal, "refuse", {"#id_refuse-reasons": "There is no legal basis for the special categories."}
-    )
+    run_command(legal, "refuse", {"#id_refuse-reasons": ""}, refused=True)
+    expect(legal.locator(".ds-alert").first).to_contain_text("Reasons")  # refused without reasons: a message
+    expect(legal.locator("#id_refuse-reasons")).to_be_visible()  # the form stays open at the error
+    legal.fill("#id_refuse-reasons", "There is no legal basis for the special categories.")
+    run_command(legal, "refuse")
     expect(legal.locator("#case-state")).to_contain_text("Refused")
 
     applicant = new_page("en")
@@ -218,3 +224,45 @@ def test_main_pages_are_accessible_in_every_language(language, new_page, staff, 
     sign_in(officer, staff["officer"].email, staff=True)
     officer.goto("/soknader/saksbehandling/")
     _no_violations(officer)
+
+
+def test_data_step_keeps_what_is_typed(new_page, staff, catalog, transactional_db):  # noqa: F811
+    """The walkthrough's lost variables: one form for the step, a bad name flagged at its field."""
+    with transaction.atomic():
+        application = complete_draft(staff, catalog)
+    page = new_page("nb")
+    sign_in(page, staff["applicant"].email)
+    page.goto(f"/soknader/{application.pk}/steg/data/")
+    page.fill("#id_names", "BEFOLKNING_KJOENN\nFOOBAR_X")
+    _save_next(page)
+    expect(page.locator("#id_names_error")).to_contain_text("FOOBAR_X")
+    expect(page.locator("#id_names")).to_have_value("BEFOLKNING_KJOENN\nFOOBAR_X")
+    _no_violations(page)
+    page.fill("#id_names", "BEFOLKNING_KJOENN\nBEFOLKNING_FOEDSELSDATO")
+    _save_next(page)
+    expect(page).to_have_url(f"{page.url.split('/soknader/')[0]}/soknader/{application.pk}/steg/legal/")
+    page.goto(f"/soknader/{application.pk}/steg/data/")
+    expect(page.locator("main table")).to_contain_text("BEFOLKNING_FOEDSELSDATO")
+
+
+def test_work_list_and_summary_for_staff(new_page, staff, catalog, transactional_db):  # noqa: F811
+    from tests.applications.conftest import run
+    from tilgang.applications.lifecycle import Command
+
+    with transaction.atomic():
+        application = complete_draft(staff, catalog)
+        run(staff["applicant"], application, Command.SUBMIT)
+        run(staff["legal"], application, Command.TAKE_LEGAL_REVIEW)
+    legal = new_page("nb")
+    sign_in(legal, staff["legal"].email, staff=True)
+    legal.goto("/soknader/saksbehandling/")
+    legal.click("#work-views a[href*='view=mine']")
+    expect(legal.locator("#work-list")).to_contain_text(application.title)
+    legal.fill("#work-q", "finnes ikke")
+    legal.locator("#work-filter button[type=submit]").click()
+    expect(legal.locator("main")).not_to_contain_text(application.title)
+    _no_violations(legal)
+    legal.goto(f"/soknader/{application.pk}/")
+    legal.click("#read-application")
+    expect(legal.locator("#application-summary")).to_contain_text("BEFOLKNING_KJOENN")
+    _no_violations(legal)

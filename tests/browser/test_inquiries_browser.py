@@ -11,14 +11,11 @@ from datetime import date, datetime, timedelta
 import pyotp
 import pytest
 import time_machine
-from django.db import transaction
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.browser.conftest import axe_violations, outbox_link
 from tests.conftest import PASSWORD
-from tilgang.accounts.models import TotpDevice
-from tilgang.core.crypto import seal
 from tilgang.core.demo import DEMO_TOTP_SECRET
 from tilgang.inquiries import services
 from tilgang.inquiries.models import InnsynRequest, InnsynStatus, Inquiry, ReplyTemplate
@@ -26,16 +23,6 @@ from tilgang.inquiries.service_level import OSLO
 
 # A Thursday: a question now is due on Monday, whose name differs in nynorsk ("måndag") and bokmål.
 THURSDAY = datetime(2026, 11, 19, 10, 0, tzinfo=OSLO)
-
-
-@pytest.fixture
-def info(make_user):
-    user = make_user("information_service", email="info@example.org", full_name="Ingrid Info", language="en")
-    with transaction.atomic():
-        TotpDevice.objects.create(
-            user=user, secret_encrypted=seal(DEMO_TOTP_SECRET, purpose="totp"), confirmed=True
-        )
-    return user
 
 
 def sign_in(page, email):

@@ -204,6 +204,7 @@ def test_journey_browser(new_page, make_user, settings, registers, tmp_path, tra
     expect(officer.locator("#extraction-files")).to_contain_text("codebook.json")
     shot(officer, "06-review")
     clean(officer)
+    officer.check("#disclosure-assessed")
     officer.locator("#deliver").click()
     assert Delivery.objects.filter(order=order).exists()
     assert "Delivered" in Application.objects.get(pk=application.pk).get_state_display()
@@ -244,6 +245,7 @@ def test_journey_browser(new_page, make_user, settings, registers, tmp_path, tra
     shot(officer, "08-change-order")
     officer.locator("#extract-start").click()
     officer.locator("#back-to-order").click()
+    officer.check("#disclosure-assessed")
     officer.locator("#deliver").click()
     second_link = outbox_link(researcher, "frida@uio.example", "/filsluse/pakke/")
     assert second_link != package_link

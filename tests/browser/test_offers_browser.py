@@ -77,6 +77,11 @@ def test_offer_acceptance_signatures_and_invoice_basis(new_page, staff, catalog,
     applicant.fill("#id_accept-order_reference", "UIO-2027-17")
     applicant.select_option("#id_accept-signatory", str(application.members.get(role="signatory").pk))
     applicant.locator("#offer-accept").click()
+    # Accepted: the state and the next step are shown, not the form again.
+    expect(applicant.locator("#offer-status")).to_contain_text("Accepted, waiting for signatures")
+    expect(applicant.locator("#offer-next-step")).to_contain_text("The offer was accepted on")
+    expect(applicant.locator("#id_accept-invoice_address")).to_be_hidden()  # folded away
+    _clean(applicant)
     applicant.check("#id_declaration-confirm")
     applicant.locator("#declaration-sign").click()
     expect(applicant.locator("main")).to_contain_text("You signed the non-disclosure declaration")

@@ -91,3 +91,12 @@ def test_every_text_in_the_code_is_in_the_catalogues(tmp_path):
         po = polib.pofile(str(copy / "tilgang" / "locale" / language / "LC_MESSAGES" / "django.po"))
         missing = [entry.msgid for entry in po.untranslated_entries() + po.fuzzy_entries()]
         assert missing == [], f"{language}: run `make messages` and translate: {missing[:20]}"
+
+
+@pytest.mark.parametrize(("language", "label"), [("nb", "Velg …"), ("nn", "Vel …"), ("en", "Choose…")])
+def test_empty_choices_speak_the_users_language(client, db, language, label):
+    """Django's own "- Select an option -" has no Norwegian; every empty <select> choice is ours."""
+    response = client.get(reverse("inquiries:ask"), headers={"Accept-Language": language})
+    text = response.content.decode()
+    assert "Select an option" not in text
+    assert f">{label}</option>" in text

@@ -67,7 +67,8 @@ def test_R_ELIG_2_organisation_on_no_list_is_told_to_ask_the_office(institution_
     assert not result.may_apply and result.route == ""
     finding = result.by_rule("R-ELIG-2")[0]
     assert finding.blocking and "not on the list" in finding.message
-    assert "statutes" in finding.what_to_do and "R-ELIG-4" in finding.what_to_do
+    assert "statutes" in finding.what_to_do and "standard research agreement" in finding.what_to_do
+    assert "R-ELIG" not in finding.what_to_do  # plain words for the public, the rule is in `rule`
 
 
 def test_R_ELIG_2_institution_approved_by_the_office_may_apply(approved):

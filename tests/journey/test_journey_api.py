@@ -202,7 +202,10 @@ def test_journey_api(client, settings, registers, tmp_path, make_user, mailoutbo
     assert job["result"]["guard"]["passed"]
 
     # 6. Delivery through the exchange; the researcher downloads and opens it with the SMS password.
-    delivery = officer.post(f"/preparation/orders/{order['id']}/deliver", status=201)
+    # The small registers give groups below k: the officer confirms having assessed the risk.
+    delivery = officer.post(
+        f"/preparation/orders/{order['id']}/deliver", {"disclosure_risk_assessed": True}, status=201
+    )
     assert researcher.get(f"/applications/{aid}")["state"] == "delivered"
     first = _open_package(researcher, delivery["package_id"], tmp_path / "first")
 
@@ -228,7 +231,9 @@ def test_journey_api(client, settings, registers, tmp_path, make_user, mailoutbo
                           status=201)  # fmt: skip
     assert order2["purpose"] == "change"
     _run(officer, order2["id"], "extract")
-    delivery2 = officer.post(f"/preparation/orders/{order2['id']}/deliver", status=201)
+    delivery2 = officer.post(
+        f"/preparation/orders/{order2['id']}/deliver", {"disclosure_risk_assessed": True}, status=201
+    )
     second = _open_package(researcher, delivery2["package_id"], tmp_path / "second")
     assert _persons(first) == _persons(second)  # DOMAIN R-PSEUDO-1: the same person, the same number
     income2 = _income(second)

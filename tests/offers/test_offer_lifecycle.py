@@ -257,3 +257,19 @@ def test_one_open_offer_at_a_time(people, catalog, tariff):
         lambda: services.offer_create(actor=people["officer"], application=application),
         "already has an offer",
     )
+
+
+def test_the_signed_agreement_is_told_to_applicant_and_case_officer_in_their_own_words(
+    people, catalog, tariff, mailoutbox, django_capture_on_commit_callbacks
+):
+    application = granted(people, catalog)
+    offer = accept(people, sent_offer(people, application))
+    declarations(people, offer)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.offer_sign(actor=people["signatory"], offer=offer, document_sha256=offer.agreement_sha256)
+    application.refresh_from_db()
+    signed = {m.to[0]: m.body for m in mailoutbox if "agreement is signed" in m.subject}
+    assert "send any third-party data only when the case officer asks" in signed[people["applicant"].email]
+    to_officer = signed[application.case_officer.email]
+    assert "You can start preparing the data" in to_officer
+    assert "only when the case officer asks" not in to_officer

@@ -23,7 +23,7 @@ def delivered(case, people):
     job = services.job_start(actor=officer, order=order, kind=JobKind.EXTRACT)
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED, job.error
-    return services.delivery_send(actor=officer, order=order)
+    return services.delivery_send(actor=officer, order=order, disclosure_assessed=True)
 
 
 def test_R_CASE_6_complaint_reproduces_the_run_with_identical_files(delivered, people):

@@ -24,6 +24,6 @@ def test_demo_case_is_ready_to_prepare_deliverable_and_idempotent(office):
     job = services.job_start(actor=case.case_officer, order=order, kind=JobKind.EXTRACT)
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED, job.error
-    services.delivery_send(actor=case.case_officer, order=order)
+    services.delivery_send(actor=case.case_officer, order=order, disclosure_assessed=True)
     case.refresh_from_db()
     assert case.state == State.DELIVERED

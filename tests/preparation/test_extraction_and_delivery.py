@@ -32,7 +32,7 @@ def test_extraction_delivery_and_check(case, people, mailoutbox, django_capture_
     assert job.fraction == 1.0 and job.result["guard"]["passed"]
     assert ProjectKey.objects.get(application=case).sealed
     with django_capture_on_commit_callbacks(execute=True):
-        delivery = services.delivery_send(actor=officer, order=order)
+        delivery = services.delivery_send(actor=officer, order=order, disclosure_assessed=True)
     case.refresh_from_db()
     # DOMAIN R-CASE-6: the download window and the complaint window start with the delivery.
     assert case.state == State.DELIVERED

@@ -14,7 +14,7 @@ def test_metrics_count_states_durations_and_overdue_deletions(case, people):
     officer = people["officer"]
     order = services.order_create(actor=officer, application=case)
     services.job_start(actor=officer, order=order, kind=JobKind.EXTRACT)
-    services.delivery_send(actor=officer, order=order)
+    services.delivery_send(actor=officer, order=order, disclosure_assessed=True)
     case.refresh_from_db()
     data = selectors.metrics()
     assert ("delivered", "Delivered", 1) in data.by_state

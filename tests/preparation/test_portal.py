@@ -30,7 +30,11 @@ def test_officer_prepares_and_delivers_in_the_portal(case, people, client_for):
     assert 'data-status="succeeded"' in status
     page = officer.get(f"/uttrekk/bestilling/{order.pk}/", headers=EN).content.decode()
     assert 'id="guard-passed"' in page and "codebook.json" in page
-    response = officer.post(f"/uttrekk/bestilling/{order.pk}/lever/", headers=EN)
+    # The test registers leave small groups on sex × birth year: the officer confirms the assessment (R-DATA-6).
+    assert 'id="disclosure-warning"' in page
+    response = officer.post(
+        f"/uttrekk/bestilling/{order.pk}/lever/", {"disclosure_assessed": "1"}, headers=EN
+    )
     delivery = Delivery.objects.get(order=order)
     assert response["Location"] == f"/uttrekk/levering/{delivery.pk}/"
     researcher = client_for(people["applicant"])

@@ -15,7 +15,7 @@ def _deliver(people, application, *, years=None):
     job = services.job_start(actor=officer, order=order, kind=JobKind.EXTRACT)
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED, job.error
-    delivery = services.delivery_send(actor=officer, order=order)
+    delivery = services.delivery_send(actor=officer, order=order, disclosure_assessed=True)
     return order, job, delivery
 
 

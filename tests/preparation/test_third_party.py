@@ -37,7 +37,9 @@ def test_R_CASE_5_extraction_waits_for_third_party_data_then_links_it(
     assert request.awaited and request.table_name == "NAV_TILTAK"
     assert any(m.to == [owner.email] and case.case_number in m.subject for m in mailoutbox)
     order = services.order_create(actor=officer, application=case)
-    with pytest.raises(services.PreparationError, match=r"waits for data from NAV.*R-CASE-5"):
+    with pytest.raises(
+        services.PreparationError, match=r"waits for data from NAV, which must reach the office first"
+    ):
         services.job_start(actor=officer, order=order, kind=JobKind.EXTRACT)
     assert not order.jobs.exists()
     # The owner sends its file through the exchange, to the case officer, under the case's reference.
@@ -82,7 +84,7 @@ def test_R_PSEUDO_2_distributed_linkage_key_goes_to_the_owner_with_password_by_s
     job = services.job_start(actor=officer, order=order, kind=JobKind.EXTRACT)
     job.refresh_from_db()
     assert job.status == JobStatus.SUCCEEDED, job.error
-    services.delivery_send(actor=officer, order=order)
+    services.delivery_send(actor=officer, order=order, disclosure_assessed=True)
     request.refresh_from_db()
     assert request.key_package is not None and request.key_sent_at is not None
     sms = [m for m in outbox("sms") if m.recipient == owner.mobile]

@@ -151,7 +151,8 @@ class MemberForm(DsFormMixin, forms.Form):
 class VariablesForm(DsFormMixin, forms.Form):
     names = forms.CharField(
         label=_("Variable names"),
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
         help_text=_(
             "One per line or separated by commas, as named in the catalog. Add years after a colon: "
             "INNTEKT_WLONN: 2015-2019."

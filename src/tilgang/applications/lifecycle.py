@@ -245,6 +245,11 @@ for _states, _command, _roles, _to in _RULES:
         TABLE[key] = Transition(str(_state), str(_command), frozenset(map(str, _roles)), str(_to or _state))
 
 FINAL_STATES = frozenset({S.CLOSED, S.WITHDRAWN, S.UPHELD})
+# DOMAIN R-CASE-1: a completed application goes back to the one who returned it: to the legal reviewer in
+# legal review, or to the case officer after the legal review. The table's ``submitted`` is only for a
+# case with no record of who returned it.
+RETURN_TO_SENDER = frozenset({S.LEGAL_REVIEW, S.CASE_OFFICER_ASSIGNED})
+RESUBMIT_NOTE = "where it was returned from: legal_review or case_officer_assigned ({fallback} if unknown)"
 OPEN_STATES = frozenset(str(s) for s in S) - FINAL_STATES
 
 
@@ -288,5 +293,7 @@ def table_markdown() -> str:
     lines = ["| state | command | roles | next state |", "|---|---|---|---|"]
     for row in table_rows():
         nxt = "(same)" if row.to_state == row.state else row.to_state
+        if row.command == Command.RESUBMIT:
+            nxt = RESUBMIT_NOTE.format(fallback=nxt)
         lines.append(f"| {row.state} | {row.command} | {', '.join(sorted(row.roles))} | {nxt} |")
     return "\n".join(lines)

@@ -231,7 +231,8 @@ class Application(models.Model):
     @property
     def case_number(self) -> str:
         if self.case_sequence is None or self.case_year is None:
-            return str(_("Draft %(id)s") % {"id": self.pk})
+            # A draft is not a case yet: no number, and the database id means nothing to anyone.
+            return str(_("Draft"))
         return f"{self.case_year % 100:02d}/{self.case_sequence:05d}"
 
     @property

@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    DateTimeField,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tilgang.accounts.models import User
-from tilgang.applications.lifecycle import State
-from tilgang.applications.models import Application, Breach, ProjectMember
+from tilgang.applications.lifecycle import FINAL_STATES, State
+from tilgang.applications.models import Application, Breach, CaseEvent, ProjectMember
 from tilgang.core.roles import Role
 
 CASE_STAFF = (Role.LEGAL_REVIEWER, Role.CASE_OFFICER, Role.HEAD_OF_SECTION)
@@ -53,27 +73,8 @@ def my_applications(user: User) -> QuerySet[Application]:
     )
 
 
-def legal_queue() -> QuerySet[Application]:
-    # DOMAIN R-CASE-1: new submissions go to legal review first, oldest first.
-    return (
-        Application.objects.filter(state__in=[State.SUBMITTED, State.LEGAL_REVIEW, State.APPEALED])
-        .order_by("submitted_at", "pk")
-        .select_related("institution", "legal_reviewer")
-    )
-
-
-def assignment_queue() -> QuerySet[Application]:
-    return (
-        Application.objects.filter(state__in=[State.LEGAL_APPROVED, State.REVERSED])
-        .order_by("submitted_at", "pk")
-        .select_related("institution")
-    )
-
-
 def officer_workload() -> list[User]:
     """Case officers with the number of open cases each holds."""
-    from tilgang.applications.lifecycle import FINAL_STATES
-
     return list(
         User.objects.filter(role_grants__role=Role.CASE_OFFICER, is_active=True)
         .annotate(
@@ -87,15 +88,182 @@ def officer_workload() -> list[User]:
     )
 
 
-def officer_cases(user: User) -> QuerySet[Application]:
-    from tilgang.applications.lifecycle import FINAL_STATES
+# Who holds a case: the one who must act next (the case page's "Who holds the case" and the work list).
+APPLICANT_HELD = (
+    State.DRAFT, State.RETURNED_TO_APPLICANT, State.OFFER_SENT, State.DELIVERED, State.ACTIVE, State.DELETION_DUE,
+    State.REFUSED,
+)  # fmt: skip
+LEGAL_HELD = (State.LEGAL_REVIEW, State.APPEALED)
+HEAD_HELD = (State.LEGAL_APPROVED, State.REVERSED)
+SIGNATORY_HELD = (State.OFFER_ACCEPTED, State.CHANGE_AGREED)
+OFFICER_HELD = tuple(
+    s for s in State
+    if s not in (*APPLICANT_HELD, State.SUBMITTED, *LEGAL_HELD, *HEAD_HELD, *SIGNATORY_HELD, *FINAL_STATES)
+)  # fmt: skip
 
+
+def holder(application: Application) -> str:
+    """The name of the person, or the group, who holds the case now."""
+    state = application.state
+    if state in APPLICANT_HELD:
+        return application.applicant.full_name
+    if state == State.SUBMITTED:  # waiting to be taken by any legal reviewer
+        return _("the legal reviewers")
+    if state in LEGAL_HELD:
+        return (
+            application.legal_reviewer.full_name if application.legal_reviewer else _("the legal reviewers")
+        )
+    if state in HEAD_HELD:
+        return _("the head of section")
+    if state in SIGNATORY_HELD:
+        return _("the signatory")
+    if state in FINAL_STATES:
+        return "—"
+    return application.case_officer.full_name if application.case_officer else _("the case officers")
+
+
+def held_by(user: User) -> Q:
+    """DOMAIN R-CASE-1: the cases this staff member holds in person, in whichever staff role."""
+    return Q(state__in=LEGAL_HELD, legal_reviewer=user) | Q(state__in=OFFICER_HELD, case_officer=user)
+
+
+def _waiting_for_a_taker() -> Q:
     return (
-        Application.objects.filter(case_officer=user)
-        .exclude(state__in=FINAL_STATES)
-        .select_related("institution")
-        .order_by("deletion_due_at", "submitted_at")
+        Q(state=State.SUBMITTED)
+        | Q(state__in=LEGAL_HELD, legal_reviewer__isnull=True)
+        | Q(state__in=HEAD_HELD)
     )
+
+
+def needs_action_by(user: User) -> Q:
+    """Held by the user, or waiting for anyone with one of the user's staff roles to take it."""
+    query = held_by(user)
+    if user.has_role(Role.LEGAL_REVIEWER):
+        query |= Q(state=State.SUBMITTED) | Q(state__in=LEGAL_HELD, legal_reviewer__isnull=True)
+    if user.has_role(Role.HEAD_OF_SECTION):
+        query |= Q(state__in=HEAD_HELD)
+    return query
+
+
+def mine(user: User) -> Q:
+    """Cases the user holds, and open cases they answer for while someone else acts (the applicant,
+    the signatory)."""
+    return (
+        held_by(user)
+        | (Q(case_officer=user) & ~Q(state__in=FINAL_STATES))
+        | Q(state=State.RETURNED_TO_APPLICANT, legal_reviewer=user, case_officer__isnull=True)
+    )
+
+
+WORK_VIEWS = {
+    "action": gettext_lazy("Needs my action"),
+    "mine": gettext_lazy("My cases"),
+    "unassigned": gettext_lazy("Not taken yet"),
+    "all": gettext_lazy("All cases"),
+}
+WORK_SORTS = {
+    "oldest": gettext_lazy("Received, oldest first"),
+    "newest": gettext_lazy("Received, newest first"),
+    "deadline": gettext_lazy("Deadline, soonest first"),
+    "status": gettext_lazy("Status"),
+}
+# The deadline that matters for the case in its state, and what it is a deadline for.
+_DEADLINES = (
+    (State.REFUSED, "appeal_due_at", gettext_lazy("Appeal")),
+    (State.DELIVERED, "receipt_due_at", gettext_lazy("Download")),
+    (State.ACTIVE, "deletion_due_at", gettext_lazy("Deletion")),
+    (State.CHANGE_REQUESTED, "deletion_due_at", gettext_lazy("Deletion")),
+    (State.CHANGE_AGREED, "deletion_due_at", gettext_lazy("Deletion")),
+    (State.DELETION_DUE, "deletion_due_at", gettext_lazy("Deletion")),
+)
+DEADLINE_KINDS = {str(state): label for state, _field, label in _DEADLINES}
+_CASE_NUMBER = re.compile(r"^(\d{2}|\d{4})/0*(\d+)$")
+
+
+@dataclass(frozen=True)
+class WorkFilter:
+    view: str = "action"
+    status: str = ""
+    q: str = ""
+    sort: str = "oldest"
+
+    @classmethod
+    def parse(cls, params) -> WorkFilter:
+        view, sort = params.get("view", ""), params.get("sort", "")
+        status = params.get("status", "")
+        return cls(
+            view=view if view in WORK_VIEWS else "action",
+            status=status if status in State.values and status != State.DRAFT else "",
+            q=params.get("q", "").strip()[:100],
+            sort=sort if sort in WORK_SORTS else "oldest",
+        )
+
+
+def _search(text: str) -> Q:
+    query = (
+        Q(title__icontains=text)
+        | Q(applicant__full_name__icontains=text)
+        | Q(applicant__email__icontains=text)
+        | Q(institution__name__icontains=text)
+    )
+    number = _CASE_NUMBER.match(text)
+    if number:
+        year = int(number.group(1))
+        query |= Q(case_year=year if year > 99 else 2000 + year, case_sequence=int(number.group(2)))
+    elif text.isdigit():
+        query |= Q(case_sequence=int(text))
+    return query
+
+
+def work_list(user: User, wanted: WorkFilter) -> QuerySet[Application]:
+    """The staff work list: submitted cases filtered, searched and sorted, each with its deadline, whether
+    it needs the user's action and whether it came back from the applicant."""
+    cases = Application.objects.exclude(state=State.DRAFT)
+    if wanted.view == "action":
+        cases = cases.filter(needs_action_by(user))
+    elif wanted.view == "mine":
+        cases = cases.filter(mine(user))
+    elif wanted.view == "unassigned":
+        cases = cases.filter(_waiting_for_a_taker())
+    if wanted.status:
+        cases = cases.filter(state=wanted.status)
+    if wanted.q:
+        cases = cases.filter(_search(wanted.q))
+    arrived_by = CaseEvent.objects.filter(application=OuterRef("pk"), to_state=OuterRef("state")).exclude(
+        from_state=F("to_state")
+    )
+    cases = cases.annotate(
+        deadline=Case(
+            *[When(state=state, then=F(field)) for state, field, _label in _DEADLINES],
+            default=Value(None),
+            output_field=DateTimeField(),
+        ),
+        needs_my_action=Case(When(needs_action_by(user), then=Value(True)), default=Value(False),
+                             output_field=BooleanField()),
+        arrived_by=Subquery(arrived_by.order_by("-created_at", "-pk").values("command")[:1],
+                            output_field=CharField()),
+        state_order=Case(*[When(state=s, then=Value(i)) for i, s in enumerate(State)],
+                         output_field=IntegerField()),
+    ).select_related("institution", "applicant", "legal_reviewer", "case_officer")  # fmt: skip
+    received = F("submitted_at").asc(nulls_last=True)
+    orders: dict[str, list[Any]] = {
+        "oldest": [received, "pk"],
+        "newest": [F("submitted_at").desc(nulls_last=True), "-pk"],
+        "deadline": [F("deadline").asc(nulls_last=True), received, "pk"],
+        "status": ["state_order", received, "pk"],
+    }
+    order = orders[wanted.sort]
+    return cases.order_by(*order)
+
+
+def work_counts(user: User) -> dict[str, int]:
+    cases = Application.objects.exclude(state=State.DRAFT)
+    return {
+        "action": cases.filter(needs_action_by(user)).count(),
+        "mine": cases.filter(mine(user)).count(),
+        "unassigned": cases.filter(_waiting_for_a_taker()).count(),
+        "all": cases.count(),
+    }
 
 
 def members_seen_by(user: User, application: Application, *, staff: bool) -> list[dict]:

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 
 from tilgang.accounts.models import User
 from tilgang.applications import lifecycle
-from tilgang.applications.lifecycle import NEXT_STEP, CaseRole, Command, Refusal, State
+from tilgang.applications.lifecycle import NEXT_STEP, RETURN_TO_SENDER, CaseRole, Command, Refusal, State
 from tilgang.applications.models import (
     Appeal,
     AppealOutcome,
@@ -389,7 +389,7 @@ def variables_set(
             application=application,
             variable=found[name],
             years=sorted(set(years.get(name, []))),
-            justification=(justifications.get(name) or kept.get(name, "")).strip(),
+            justification=(justifications[name] if name in justifications else kept.get(name, "")).strip(),
         )
         for name in names
     ]
@@ -597,7 +597,7 @@ def _refuse_if_findings(application: Application) -> None:
     if findings:
         raise ApplicationError(
             _("The application cannot be sent while the pre-check finds problems: %(problems)s")
-            % {"problems": " ".join(f"[{f.rule}] {f.message}" for f in findings)}
+            % {"problems": " ".join(f.message for f in findings)}
         )
 
 
@@ -628,7 +628,8 @@ def _run(application: Application, actor: User | None, command: str, data: dict[
             body=body,
         )
         payload["message"] = message.pk
-        _notify(application.applicant, "application_returned", application, message=message)
+        # The request itself is in the e-mail, so the applicant can start without signing in first.
+        _notify(application.applicant, "application_completion_request", application, message=message)
     elif command == Command.PASS_LEGAL_REVIEW:
         note = str(data.get("note") or "").strip()
         if note:
@@ -871,6 +872,21 @@ def _breach(application: Application, actor: User | None, data: dict[str, Any]) 
 STATUS_NOTICES = {Command.PASS_LEGAL_REVIEW, Command.ASSIGN, Command.AGREE_CHANGE, Command.REFUSE_CHANGE}
 
 
+def resubmit_target(application: Application) -> str | None:
+    """DOMAIN R-CASE-1: the state a completed application goes back to, the one it was returned from."""
+    returned = application.events.filter(command=Command.RETURN_FOR_COMPLETION).order_by("-created_at", "-pk")
+    state = returned.values_list("from_state", flat=True).first()
+    return state if state in RETURN_TO_SENDER else None
+
+
+def _resubmitted_notice(application: Application) -> None:
+    """The staff member who returned the case hears that it is back with them, in a text for staff."""
+    holder = (
+        application.legal_reviewer if application.state == State.LEGAL_REVIEW else application.case_officer
+    )
+    _notify(holder, "application_resubmitted", application)
+
+
 def _status_notice(application: Application) -> None:
     with translation.override(application.applicant.language):
         state, next_step = (
@@ -890,23 +906,28 @@ def case_transition(
     rule = _check(actor, application, str(command))
     from_state = application.state
     payload = _run(application, actor, str(command), data)
-    application.state = rule.to_state
+    to_state = rule.to_state
+    if command == Command.RESUBMIT:
+        to_state = resubmit_target(application) or to_state
+    application.state = to_state
     application.updated_at = timezone.now()
     application.save()
     if command in STATUS_NOTICES:
         _status_notice(application)
+    if command == Command.RESUBMIT and to_state != rule.to_state:
+        _resubmitted_notice(application)
     CaseEvent.objects.create(
         application=application,
         actor=actor,
         command=str(command),
         from_state=from_state,
-        to_state=rule.to_state,
+        to_state=to_state,
     )
     audit_record(
         actor=actor,
         action=f"applications.application.{command}",
         obj=application,
-        payload={"from": from_state, "to": rule.to_state, **payload},
+        payload={"from": from_state, "to": to_state, **payload},
     )
     return application
 

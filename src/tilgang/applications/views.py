@@ -6,15 +6,19 @@ import csv
 
 from django import forms
 from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tilgang.applications import forms as f
 from tilgang.applications import selectors, services
 from tilgang.applications.lifecycle import (
-    FINAL_STATES,
     NEXT_STEP,
     OFFER_COMMANDS,
     CaseRole,
@@ -54,24 +58,6 @@ def _get(request: AuthedRequest, pk: int) -> Application:
     if application is None:
         raise Http404
     return application
-
-
-def _holder(application: Application) -> str:
-    state = application.state
-    if state in (State.DRAFT, State.RETURNED_TO_APPLICANT, State.OFFER_SENT, State.DELIVERED, State.DELETION_DUE,
-                 State.REFUSED):  # fmt: skip
-        return application.applicant.full_name
-    if state in (State.SUBMITTED, State.LEGAL_REVIEW, State.APPEALED):
-        return (
-            application.legal_reviewer.full_name if application.legal_reviewer else _("the legal reviewers")
-        )
-    if state in (State.LEGAL_APPROVED, State.REVERSED):
-        return _("the head of section")
-    if state in (State.OFFER_ACCEPTED, State.CHANGE_AGREED):
-        return _("the signatory")
-    if state in FINAL_STATES:
-        return "—"
-    return application.case_officer.full_name if application.case_officer else _("the case officers")
 
 
 def index(request: AuthedRequest) -> HttpResponse:
@@ -114,18 +100,103 @@ def _step_context(request: AuthedRequest, application: Application, step: str) -
     }
 
 
+def _years_text(years: list[int]) -> str:
+    """[2015, 2016, 2017, 2021] → "2015-2017, 2021", as the variable field reads it back."""
+    runs: list[list[int]] = []
+    for year in sorted(years):
+        if runs and runs[-1][1] == year - 1:
+            runs[-1][1] = year
+        else:
+            runs.append([year, year])
+    return ", ".join(str(a) if a == b else f"{a}-{b}" for a, b in runs)
+
+
+def selection_text(application: Application) -> str:
+    """The selection as the variable field shows it: one name a line, with its years when chosen."""
+    return "\n".join(
+        f"{s.variable.name}: {_years_text(s.years)}" if s.years else s.variable.name
+        for s in application.variables.select_related("variable")
+    )
+
+
+class _FieldRefusal(Exception):
+    """A refusal that belongs at one field of one of the step's forms."""
+
+    def __init__(self, form: forms.Form, field: str | None, message: str):
+        super().__init__(message)
+        self.form, self.field = form, field
+
+
+def _selection_save(request: AuthedRequest, application: Application, names_form, upload_form) -> None:
+    """The variables part of the data step: an uploaded list or script, else the names as typed."""
+    upload = upload_form.cleaned_data.get("file")
+    script = upload_form.cleaned_data.get("script") or ""
+    if upload or script:
+        try:
+            services.selection_import(
+                actor=request.user, application=application, file_name=upload.name if upload else "",
+                content=upload.read() if upload else b"", script=script,
+            )  # fmt: skip
+        except Refusal as error:
+            raise _FieldRefusal(upload_form, "script" if script else "file", str(error)) from error
+        return
+    selected = {s.variable.name: s.justification for s in application.variables.select_related("variable")}
+    justifications = {
+        name: request.POST[f"justification_{name}"].strip()
+        for name in selected
+        if f"justification_{name}" in request.POST
+    }
+    changed_reasons = any(selected[name] != text for name, text in justifications.items())
+    if not names_form.has_changed() and not changed_reasons:
+        return
+    try:
+        names, years = parse_variable_lines(names_form.cleaned_data.get("names") or "")
+        services.variables_set(
+            actor=request.user,
+            application=application,
+            names=names,
+            years=years,
+            justifications=justifications,
+        )
+    except Refusal as error:
+        raise _FieldRefusal(names_form, "names", str(error)) from error
+
+
 def step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
     application = _get(request, pk)
     if step not in f.STEP_SLUGS:
         raise Http404
     context = _step_context(request, application, step)
-    form_class = f.step_form_class()
-    form = form_class(request.POST or None, instance=application, step=step)
-    if request.method == "POST" and context["editable"] and form.fields and form.is_valid():
+    if not context["editable"]:
+        # Those who cannot change the application read it whole, on one page.
+        return redirect("applications:summary", pk=pk)
+    posted = request.method == "POST"
+    # The data step posts its fields, the variables and an upload together (one form, nothing typed is
+    # lost); a post of the variables alone (no ``step_fields``) leaves the other fields as they are.
+    with_fields = posted and (step != "data" or "step_fields" in request.POST)
+    form = f.step_form_class()(request.POST if with_fields else None, instance=application, step=step)
+    names_form = upload_form = None
+    if step == "data":
+        names_form = f.VariablesForm(
+            request.POST if posted else None, initial={"names": selection_text(application)}
+        )
+        upload_form = f.SelectionUploadForm(
+            request.POST if posted else None, request.FILES if posted else None
+        )
+    forms_ok = (not with_fields or form.is_valid()) and all(
+        extra.is_valid() for extra in (names_form, upload_form) if extra is not None
+    )
+    if posted and (form.fields or names_form is not None) and forms_ok:
         try:
-            services.application_update(
-                actor=request.user, application=application, data=form.data_for_service()
-            )
+            with transaction.atomic():
+                if with_fields and form.fields:
+                    services.application_update(
+                        actor=request.user, application=application, data=form.data_for_service()
+                    )
+                if names_form is not None and upload_form is not None:
+                    _selection_save(request, application, names_form, upload_form)
+        except _FieldRefusal as error:
+            error.form.add_error(error.field, str(error))
         except Refusal as error:
             form.add_error(None, str(error))
         else:
@@ -136,15 +207,11 @@ def step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
     if step == "data":
         context.update(
             variables=application.variables.select_related("variable__register", "variable__area"),
-            variables_form=f.VariablesForm(
-                initial={
-                    "names": "\n".join(
-                        s.variable.name for s in application.variables.select_related("variable")
-                    )
-                }
-            ),
-            upload_form=f.SelectionUploadForm(),
-        )
+            variables_form=names_form,
+            upload_form=upload_form,
+            typed_reasons={k[len("justification_"):]: v for k, v in request.POST.items()
+                           if k.startswith("justification_")},
+        )  # fmt: skip
     if step == "members":
         context.update(
             members=selectors.members_seen_by(request.user, application, staff=False),
@@ -153,12 +220,63 @@ def step(request: AuthedRequest, pk: int, step: str) -> HttpResponse:
     if step == "attachments":
         context.update(attachments=_attachments(request, application), attachment_form=f.AttachmentForm())
     if step == "check":
-        context["findings"] = precheck(application)
+        context.update(_summary_context(request, application))
         context["can_submit"] = any(
             c in services.allowed_commands(user=request.user, application=application)
             for c in (Command.SUBMIT, Command.RESUBMIT)
         )
     return render(request, "applications/step.html", context)
+
+
+def _summary_context(request: AuthedRequest, application: Application) -> dict:
+    """The whole application, read-only: every step's answers, the variables, people and attachments."""
+    sections = []
+    for slug, label, names in f.STEPS:
+        rows = []
+        for name in names:
+            if name in ("supervisor_email", "reuse_of_case_number", "institution"):
+                continue
+            field = Application._meta.get_field(name)
+            value = getattr(application, name)
+            if isinstance(value, bool):
+                shown = _("Yes") if value else _("No")
+            elif value in (None, ""):
+                shown = ""
+            elif getattr(field, "choices", None):
+                shown = str(getattr(application, f"get_{name}_display")())
+            else:
+                shown = value
+            rows.append({"label": getattr(field, "verbose_name", name), "value": shown})
+        if slug == "project":
+            rows[1:1] = [{"label": _("Responsible institution"), "value": application.institution or ""}]
+            if application.supervisor:
+                rows.append(
+                    {"label": _("Supervisor's e-mail address"), "value": application.supervisor.email}
+                )
+            if application.reuse_of:
+                rows.append({"label": _("Reuse of an earlier project's dataset"),
+                             "value": application.reuse_of.case_number})  # fmt: skip
+        sections.append({"slug": slug, "label": label, "rows": rows})
+    return {
+        "sections": sections[:6],
+        "variables": application.variables.select_related("variable__register", "variable__area"),
+        "members": selectors.members_seen_by(
+            request.user, application, staff=selectors.is_case_staff(request.user)
+        ),
+        "attachments": _attachments(request, application),
+        "findings": precheck(application),
+    }
+
+
+def summary(request: AuthedRequest, pk: int) -> HttpResponse:
+    application = _get(request, pk)
+    context = {"application": application, "state_label": State(application.state).label,
+               **_summary_context(request, application)}  # fmt: skip
+    context["editable"] = Command.UPDATE in services.allowed_commands(
+        user=request.user, application=application
+    )
+    context["staff"] = selectors.is_case_staff(request.user)
+    return render(request, "applications/summary.html", context)
 
 
 def _attachments(request: AuthedRequest, application: Application):
@@ -224,19 +342,8 @@ def parse_variable_lines(text: str) -> tuple[list[str], dict[str, list[int]]]:
 
 @require_POST
 def variables(request: AuthedRequest, pk: int) -> HttpResponse:
-    application = _get(request, pk)
-    form = f.VariablesForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Name at least one variable."))
-        return _back(pk, "data")
-    try:
-        names, years = parse_variable_lines(form.cleaned_data["names"])
-        services.variables_set(actor=request.user, application=application, names=names, years=years)
-    except Refusal as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("The variables are saved."))
-    return _back(pk, "data")
+    """The data step's form: its fields, the variables and an upload, saved together."""
+    return step(request, pk, "data")
 
 
 @require_POST
@@ -331,7 +438,16 @@ def decision_letter(request: AuthedRequest, pk: int, decision_id: int) -> FileRe
     )  # fmt: skip
 
 
-def detail(request: AuthedRequest, pk: int) -> HttpResponse:
+def _command_initial(application: Application, command: str) -> dict:
+    if command == Command.GRANT_ACCESS:
+        # The deletion deadline is at the earliest the project end (or the end of the agreed retention).
+        end = application.retention_until if application.retention_beyond else application.period_end
+        return {"deletion_deadline": end} if end else {}
+    return {}
+
+
+def detail(request: AuthedRequest, pk: int, failed: forms.Form | None = None) -> HttpResponse:
+    """The case page. ``failed``: a command form that was refused, shown open with what was typed."""
     application = _get(request, pk)
     user = request.user
     roles = services.case_roles(user=user, application=application)
@@ -342,11 +458,17 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
         if command in NOT_ON_CASE_PAGE:
             continue
         form_class = COMMAND_FORMS.get(command)
+        form = None
+        if failed is not None and failed.prefix == command:
+            form = failed
+        elif form_class:
+            form = form_class(prefix=command, initial=_command_initial(application, command))
         actions.append(
             {
                 "command": command,
                 "label": Command(command).label,
-                "form": form_class(prefix=command) if form_class else None,
+                "form": form,
+                "open": form is failed,
                 "danger": command in DANGER,
             }
         )
@@ -357,7 +479,7 @@ def detail(request: AuthedRequest, pk: int) -> HttpResponse:
         "staff": staff,
         "state_label": State(application.state).label,
         "next_step": NEXT_STEP.get(State(application.state), ""),
-        "holder": _holder(application),
+        "holder": selectors.holder(application),
         "actions": actions,
         "members": selectors.members_seen_by(user, application, staff=staff),
         "attachments": _attachments(request, application),
@@ -389,6 +511,7 @@ def command(request: AuthedRequest, pk: int, command: str) -> HttpResponse:
         raise Http404
     form_class = COMMAND_FORMS.get(Command(command))
     data: dict = {}
+    form = None
     if form_class is not None:
         form = form_class(request.POST, prefix=command)
         if not form.is_valid():
@@ -396,32 +519,92 @@ def command(request: AuthedRequest, pk: int, command: str) -> HttpResponse:
                 label = form.fields[name].label if name in form.fields else ""
                 for error in errors:
                     messages.error(request, f"{label}: {error}" if label else str(error))
-            return redirect("applications:detail", pk=pk)
+            # The form stays open with what was typed, the errors at the fields.
+            return detail(request, pk, failed=form)
         data = dict(form.cleaned_data)
         if "case_officer" in data:
             data["case_officer_id"] = data.pop("case_officer").pk
+    from_state = application.state
     try:
-        services.case_transition(actor=request.user, application=application, command=command, **data)
+        application = services.case_transition(
+            actor=request.user, application=application, command=command, **data
+        )
     except Refusal as error:
         messages.error(request, str(error))
         if command in (Command.SUBMIT, Command.RESUBMIT):
             return _back(pk, "check")
+        if form is not None:
+            form.add_error(None, str(error))
+            return detail(request, pk, failed=form)
     else:
-        messages.success(request, _("Done: %(command)s.") % {"command": Command(command).label})
+        messages.success(request, _done_text(command, from_state, application))
     if selectors.application_for(request.user, pk) is None:
         return redirect("applications:index")
     return redirect("applications:detail", pk=pk)
 
 
+SAME_STATE_DONE = {
+    Command.MESSAGE: gettext_lazy("The message is sent."),
+    Command.ADD_NOTE: gettext_lazy("The note is saved."),
+    Command.SIGN_DECLARATION: gettext_lazy("The declaration is signed."),
+    Command.RECORD_BREACH: gettext_lazy("The breach is recorded."),
+    Command.COMPLAIN: gettext_lazy("The complaint is sent to the case officer."),
+}
+
+
+def _done_text(command: str, from_state: str, application: Application) -> str:
+    if application.state == from_state:
+        return str(SAME_STATE_DONE.get(Command(command), _("Saved.")))
+    return _("Done. The case is now “%(state)s”.") % {"state": State(application.state).label}
+
+
+WORK_PAGE_SIZE = 25
+
+
 def staff_queues(request: AuthedRequest) -> HttpResponse:
+    """The staff work list: filter (view, status), search, sort and pages as GET parameters, no script."""
+    wanted = selectors.WorkFilter.parse(request.GET)
+    page = Paginator(selectors.work_list(request.user, wanted), WORK_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    today = timezone.localdate()
+    rows = [
+        {
+            "case": case,
+            "holder": selectors.holder(case),
+            "age_days": (today - timezone.localdate(case.submitted_at)).days if case.submitted_at else None,
+            "deadline_kind": selectors.DEADLINE_KINDS.get(case.state, ""),
+            "resubmitted": getattr(case, "arrived_by", "") == Command.RESUBMIT,
+        }
+        for case in page.object_list
+    ]
+    counts = selectors.work_counts(request.user)
+    keep = {
+        key: value
+        for key, value in (("status", wanted.status), ("q", wanted.q), ("sort", wanted.sort))
+        if value
+    }
     return render(
         request,
         "applications/queues.html",
         {
-            "legal_queue": selectors.legal_queue(),
-            "assignment_queue": selectors.assignment_queue(),
+            "wanted": wanted,
+            "page": page,
+            "rows": rows,
+            "views": [
+                {
+                    "key": key,
+                    "label": label,
+                    "count": counts[key],
+                    "current": key == wanted.view,
+                    "query": urlencode({**keep, "view": key}),
+                }
+                for key, label in selectors.WORK_VIEWS.items()
+            ],  # fmt: skip
+            "sorts": selectors.WORK_SORTS,
+            "states": [(s.value, s.label) for s in State if s != State.DRAFT],
+            "page_query": urlencode({**keep, "view": wanted.view}),
             "workload": selectors.officer_workload(),
-            "my_cases": selectors.officer_cases(request.user),
         },
     )
 

@@ -14,6 +14,7 @@ from datetime import date
 from django.db import models
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 def _english() -> bool:
@@ -34,7 +35,7 @@ class UnitType(models.TextChoices):
     FAMILY = "FAMILY", _("Family")
     ENTERPRISE = "ENTERPRISE", _("Enterprise")
     ESTABLISHMENT = "ESTABLISHMENT", _("Establishment")
-    JOB = "JOB", _("Job")
+    JOB = "JOB", pgettext_lazy("unit type", "Job")
 
 
 class Temporality(models.TextChoices):

@@ -17,12 +17,20 @@ register_nav(
 
 
 def _nav_items(request) -> list[dict]:
-    items = []
-    for item in sorted(NAV_ITEMS, key=lambda item: item.order):
-        if item.visible(request.user):
-            url = reverse(item.url_name)
-            current = request.path == url or (url != "/" and request.path.startswith(url))
-            items.append({"url": url, "label": item.label, "current": current})
+    items = [
+        {"url": reverse(item.url_name), "label": item.label, "current": False}
+        for item in sorted(NAV_ITEMS, key=lambda item: item.order)
+        if item.visible(request.user)
+    ]
+    # One entry is the current page: the one whose address is the longest start of this page's
+    # (/soknader/saksbehandling/ is "Case handling", not also "Applications" at /soknader/).
+    matches = [
+        i
+        for i in items
+        if request.path == i["url"] or (i["url"] != "/" and request.path.startswith(i["url"]))
+    ]
+    if matches:
+        max(matches, key=lambda i: len(str(i["url"])))["current"] = True
     return items
 
 

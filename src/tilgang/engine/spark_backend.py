@@ -226,11 +226,20 @@ def check_session(spark: SparkSession) -> None:
 
 
 def _first_line(text: str) -> str:
-    for line in text.splitlines():
-        line = line.strip()
-        if line:
-            return line[:400]
-    return text[:400]
+    """The line of a Spark or Py4J error that says what went wrong: the Java exception's own
+    message rather than Py4J's "An error occurred while calling o63.exists"."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if lines and lines[0].startswith("An error occurred while calling") and len(lines) > 1:
+        causes = [line.removeprefix("Caused by: ") for line in lines if line.startswith("Caused by: ")]
+        return (causes[-1] if causes else lines[1].removeprefix(": "))[:400]
+    return (lines[0] if lines else text)[:400]
+
+
+# A store that cannot be reached or refuses the office's credentials, as the JVM reports it.
+UNREACHABLE = re.compile(
+    r"UnknownHost|java\.net\.(ConnectException|NoRouteToHostException|SocketTimeoutException)"
+    r"|ConnectTimeoutException|JSchException: Auth fail|AccessDeniedException|AccessControlException"
+)
 
 
 @contextmanager
@@ -258,7 +267,7 @@ def _spark_errors(what: str) -> Iterator[None]:
             ) from error
         if "PATH_NOT_FOUND" in text or "Path does not exist" in text or "FileNotFoundException" in text:
             raise StorageError(f"Spark cannot find {what}: {_first_line(text)}") from error
-        if "UnknownHost" in text or "Connection refused" in text and "py4j" not in module:
+        if UNREACHABLE.search(text) or ("Connection refused" in text and "py4j" not in module):
             raise StorageError(f"Spark cannot reach {what}: {_first_line(text)}") from error
         raise SparkJobError(
             f"The Spark job stopped while {what} ({_first_line(text)}). Nothing was delivered; run the "
@@ -569,7 +578,7 @@ class SparkBackend:
         target = self._scratch_path(path.stem)
         df = self._df(unordered, f"preparing {path.name}")
         with _spark_errors(f"writing {path.name}"):
-            df.write.mode("errorifexists").parquet(target)
+            df.write.mode("error").parquet(target)  # Spark Connect knows "error", not "errorifexists"
         if self.scratch_local is not None:
             folder = self.scratch_local / target.rpartition("/")[2]
         else:

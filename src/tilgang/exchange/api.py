@@ -3,24 +3,21 @@ creation, HEAD/PATCH/DELETE on the upload, and the sha256 checksum extension).""
 
 from __future__ import annotations
 
-import base64
-import binascii
 from datetime import datetime
 
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 
 from tilgang.accounts import services as account_services
 from tilgang.core.middleware import client_ip
 from tilgang.core.permissions import SIGNED_IN, only, register
-from tilgang.exchange import selectors, services
+from tilgang.exchange import selectors, services, tus
 from tilgang.exchange.downloads import download_response
 from tilgang.exchange.models import ArchiveFormat, Package
 from tilgang.exchange.services import CASE_ROLES
 
 router = Router(tags=["exchange"])
-TUS_VERSION = "1.0.0"
 
 
 class ErrorOut(Schema):
@@ -312,123 +309,34 @@ def reopen(request, package_id: int, payload: ReopenIn):
     return _out(package)
 
 
-# --- tus ------------------------------------------------------------------------------------------
-
-
-def _tus(response: HttpResponse) -> HttpResponse:
-    response["Tus-Resumable"] = TUS_VERSION
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def _tus_error(status: int, detail: str) -> HttpResponse:
-    response = HttpResponse(detail, status=status, content_type="text/plain; charset=utf-8")
-    return _tus(response)
-
-
-def _metadata(header: str) -> dict[str, str]:
-    found: dict[str, str] = {}
-    for pair in header.split(","):
-        parts = pair.strip().split(" ", 1)
-        if not parts[0]:
-            continue
-        try:
-            found[parts[0]] = base64.b64decode(parts[1]).decode() if len(parts) > 1 else ""
-        except (binascii.Error, UnicodeDecodeError):
-            continue
-    return found
+# --- tus (the protocol is in ``tus``; the portal's new-package form speaks it too) ----------------
 
 
 @router.post("/uploads/create", url_name="exchange_upload_create")
 def upload_create(request):
     """tus creation: ``Upload-Length`` and ``Upload-Metadata`` with ``package`` (its id),
     ``filename`` and optionally ``sha256`` (hex) of the whole file, checked at the end."""
-    try:
-        length = int(request.headers.get("Upload-Length", ""))
-    except ValueError:
-        return _tus_error(400, _("Upload-Length is missing or not a number."))
-    meta = _metadata(request.headers.get("Upload-Metadata", ""))
+    meta = tus.metadata(request)
     try:
         package_id = int(meta.get("package", ""))
     except ValueError:
-        return _tus_error(400, _("Upload-Metadata must name the package."))
+        return tus.tus_error(400, _("Upload-Metadata must name the package."))
     found = _viewable(request, package_id)
     if found is None or found[1] != "sender":
-        return _tus_error(404, _("There is no such package."))
-    try:
-        upload = services.upload_create(
-            actor=request.user,
-            package=found[0],
-            filename=meta.get("filename", ""),
-            length=length,
-            sha256=meta.get("sha256", ""),
-        )
-    except services.TooLarge as error:
-        return _tus_error(413, str(error))
-    except services.ExchangeError as error:
-        return _tus_error(400, str(error))
-    response = HttpResponse(status=201)
-    response["Location"] = f"/api/v1/exchange/uploads/{upload.pk}"
-    response["Upload-Offset"] = "0"
-    return _tus(response)
+        return tus.tus_error(404, _("There is no such package."))
+    return tus.create(
+        request,
+        actor=request.user,
+        package=found[0],
+        meta=meta,
+        location=lambda upload: f"/api/v1/exchange/uploads/{upload.pk}",
+    )
 
 
 @router.api_operation(["HEAD", "PATCH", "DELETE"], "/uploads/{upload_id}", url_name="exchange_upload")
 def upload(request, upload_id: str):
     """tus: HEAD tells the offset, PATCH appends at ``Upload-Offset``, DELETE gives up."""
-    try:
-        item = services.upload_get(actor=request.user, upload_id=upload_id)
-    except services.NotYours:
-        return _tus_error(404, _("There is no such upload."))
-    except services.ExchangeError as error:
-        return _tus_error(410, str(error))
-    if request.method == "HEAD":
-        response = HttpResponse(status=200)
-        response["Upload-Offset"] = str(item.offset)
-        response["Upload-Length"] = str(item.length)
-        return _tus(response)
-    if request.method == "DELETE":
-        try:
-            services.upload_terminate(actor=request.user, upload=item)
-        except services.ExchangeError as error:
-            return _tus_error(400, str(error))
-        return _tus(HttpResponse(status=204))
-    if request.headers.get("Content-Type", "") != "application/offset+octet-stream":
-        return _tus_error(415, _("PATCH requests must have Content-Type application/offset+octet-stream."))
-    try:
-        offset = int(request.headers.get("Upload-Offset", ""))
-    except ValueError:
-        return _tus_error(400, _("Upload-Offset is missing or not a number."))
-    checksum = None
-    if request.headers.get("Upload-Checksum"):
-        algorithm, _sep, value = request.headers["Upload-Checksum"].partition(" ")
-        if algorithm not in ("sha256", "sha1"):
-            return _tus_error(400, _("Only sha256 and sha1 checksums are supported."))
-        try:
-            checksum = (algorithm, base64.b64decode(value))
-        except binascii.Error:
-            return _tus_error(400, _("The checksum is not valid base64."))
-    try:
-        length = int(request.headers.get("Content-Length") or 0)
-    except ValueError:
-        length = 0
-    try:
-        item = services.upload_append(
-            actor=request.user, upload=item, offset=offset, stream=request, length=length, checksum=checksum
-        )
-    except services.OffsetMismatch as error:
-        return _tus_error(409, str(error))
-    except services.UploadBusy as error:
-        return _tus_error(423, str(error))
-    except services.ChecksumMismatch as error:
-        return _tus_error(460, str(error))
-    except services.ExchangeError as error:
-        return _tus_error(422, str(error))
-    response = HttpResponse(status=204)
-    response["Upload-Offset"] = str(item.offset)
-    if item.file_id:
-        response["Upload-File-Id"] = str(item.file_id)
-    return _tus(response)
+    return tus.serve(request, actor=request.user, upload_id=upload_id, staged=False)
 
 
 register(

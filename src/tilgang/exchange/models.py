@@ -126,17 +126,24 @@ class PackageFile(models.Model):
 
 
 class Upload(models.Model):
-    """A resumable upload in progress (tus). Never visible as a file until it is complete."""
+    """A resumable upload in progress (tus). Never visible as a file until it is complete.
+
+    An API upload belongs to a draft package from the start. A portal upload (the new-package
+    form) is *staged*: it has no package until the form is sent; when its last byte is in, it is
+    checked and kept sealed in the spool (``sha256`` set) until the form claims it or it expires."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="uploads")
+    package = models.ForeignKey(
+        Package, null=True, blank=True, on_delete=models.CASCADE, related_name="uploads"
+    )
     filename = models.CharField(max_length=255)
     length = models.BigIntegerField()
     offset = models.BigIntegerField(default=0)
     frames = models.PositiveIntegerField(default=0)
     staged_bytes = models.BigIntegerField(default=0)
     expected_sha256 = models.CharField(max_length=64, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)  # of the whole file, once complete
     wrapped_key = models.TextField()
     key_id = models.CharField(max_length=40)
     created_at = models.DateTimeField(default=timezone.now)

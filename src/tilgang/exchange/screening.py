@@ -135,6 +135,13 @@ def _inspect_7z(blob: SealedBlob, view: SeekableEnvelope) -> Verdict:
     return Verdict(self_encrypted=encrypted)
 
 
+def check_name(name: str) -> None:
+    """Refuse by name alone (a program's suffix, an unsafe path) before any content arrives."""
+    if _unsafe_name(name) or not name.strip():
+        raise InspectionError(_("The file name %(name)s is not allowed.") % {"name": name})
+    _refuse_executable(name, b"")
+
+
 def inspect_blob(blob: SealedBlob) -> Verdict:
     """Raise InspectionError when the file must be refused."""
     if blob.error == "too_large" or blob.size > max_file_bytes():

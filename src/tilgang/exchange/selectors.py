@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from tilgang.accounts.models import User
-from tilgang.exchange.models import Package
+from tilgang.exchange.models import Package, Upload
 from tilgang.exchange.services import CASE_ROLES
 
 
@@ -50,3 +54,27 @@ def package_for(user: User, pk: int) -> tuple[Package, str] | None:
     if can_see_cases(user):
         return package, "staff"
     return None
+
+
+def staged_uploads(user: User, ids: Iterable[object]) -> list[Upload]:
+    """The user's own finished portal uploads among ``ids`` that no package has claimed and that
+    have not expired, in the order given. Anyone else's, or a malformed id, is simply not there."""
+    wanted: list[uuid.UUID] = []
+    for raw in ids:
+        try:
+            value = raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw))
+        except ValueError:
+            continue
+        if value not in wanted:
+            wanted.append(value)
+    found = {
+        upload.pk: upload
+        for upload in Upload.objects.filter(
+            pk__in=wanted,
+            owner=user,
+            package__isnull=True,
+            completed_at__isnull=False,
+            expires_at__gt=timezone.now(),
+        )
+    }
+    return [found[pk] for pk in wanted if pk in found]

@@ -5,7 +5,8 @@ Service API for other apps (the data engine's deliveries and third-party intake 
 - ``package_create(*, sender, recipients, subject, case_reference, note, files, encrypt_format,
   download_days, receipt_requested) -> Package`` (a draft; ``files`` are paths or (name, stream))
 - ``package_add_file`` / ``package_add_blob`` / ``package_remove_file`` while a draft
-- ``upload_create`` / ``upload_append`` / ``upload_terminate``: resumable uploads (tus)
+- ``upload_create`` / ``upload_append`` / ``upload_terminate``: resumable uploads (tus), into a
+  draft (API) or staged without a package until ``package_create`` claims them (portal form)
 - ``package_send``: packs the archive, notifies the recipients (DOMAIN R-FX-2)
 - ``package_download``: checks window and recipient, records the download, first time sends the
   password by SMS (DOMAIN R-FX-3) and the receipt if asked for
@@ -52,8 +53,9 @@ from tilgang.exchange.models import (
     PasswordSend,
     Upload,
 )
-from tilgang.exchange.screening import InspectionError, inspect_blob, max_file_bytes
+from tilgang.exchange.screening import InspectionError, check_name, inspect_blob, max_file_bytes
 from tilgang.exchange.storage import (
+    HEAD_BYTES,
     BlobReceiver,
     SealedBlob,
     exchange_storage,
@@ -194,12 +196,14 @@ def package_create(
     subject: str,
     case_reference: str,
     note: str = "",
-    files: Iterable[Path | str | tuple[str, BinaryIO] | SealedBlob] = (),
+    files: Iterable[Path | str | tuple[str, BinaryIO] | SealedBlob | Upload] = (),
     encrypt_format: str = ArchiveFormat.SEVEN_Z,
     download_days: int = 14,
     receipt_requested: bool = False,
 ) -> Package:
-    """A draft package with its files. If any file is refused, nothing is kept."""
+    """A draft package with its files. If any file is refused, nothing is kept (finished staged
+    uploads among ``files`` included)."""
+    files = list(files)
     subject, case_reference = subject.strip(), case_reference.strip()
     if not subject:
         raise ExchangeError(_("Give the package a subject."))
@@ -228,6 +232,8 @@ def package_create(
         for item in files:
             if isinstance(item, SealedBlob):
                 package_add_blob(actor=sender, package=package, blob=item)
+            elif isinstance(item, Upload):
+                package_add_upload(actor=sender, package=package, upload=item)
             elif isinstance(item, tuple):
                 package_add_file(actor=sender, package=package, name=item[0], source=item[1])
             else:
@@ -239,6 +245,8 @@ def package_create(
         for item in files:
             if isinstance(item, SealedBlob):
                 item.discard()
+            elif isinstance(item, Upload):
+                _upload_drop(actor=sender, upload=item, action="exchange.upload.discarded")
         raise
     return package
 
@@ -624,9 +632,18 @@ def _upload_path(upload: Upload) -> Path:
     return spool_dir() / f"upload-{upload.pk}.blob"
 
 
+def _upload_valid_for() -> timedelta:
+    return timedelta(hours=int(getattr(settings, "EXCHANGE_UPLOAD_VALID_HOURS", 24)))
+
+
 @transaction.atomic
-def upload_create(*, actor: User, package: Package, filename: str, length: int, sha256: str = "") -> Upload:
-    _check_draft(actor, package)
+def upload_create(
+    *, actor: User, package: Package | None, filename: str, length: int, sha256: str = ""
+) -> Upload:
+    """A resumable upload into a draft ``package`` (API), or staged without a package (the portal
+    form, which hands the finished upload to ``package_create`` when it is sent)."""
+    if package is not None:
+        _check_draft(actor, package)
     filename = filename.strip()
     if not filename:
         raise ExchangeError(_("The upload has no file name."))
@@ -639,6 +656,10 @@ def upload_create(*, actor: User, package: Package, filename: str, length: int, 
         )
     if sha256 and (len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256.lower())):
         raise ExchangeError(_("The SHA-256 checksum must be 64 hexadecimal characters."))
+    try:
+        check_name(filename)  # a program by its name is refused before its bytes are sent
+    except InspectionError as error:
+        raise ExchangeError(str(error)) from error
     wrapper = key_wrapper()
     data_key = new_data_key()
     upload = Upload.objects.create(
@@ -649,8 +670,7 @@ def upload_create(*, actor: User, package: Package, filename: str, length: int, 
         expected_sha256=sha256.lower(),
         wrapped_key=wrapper.wrap(data_key),
         key_id=wrapper.key_id,
-        expires_at=timezone.now()
-        + timedelta(hours=int(getattr(settings, "EXCHANGE_UPLOAD_VALID_HOURS", 24))),
+        expires_at=timezone.now() + _upload_valid_for(),
     )
     with open(_upload_path(upload), "wb") as staged:
         writer = EnvelopeWriter(staged, data_key)
@@ -660,17 +680,21 @@ def upload_create(*, actor: User, package: Package, filename: str, length: int, 
         actor=actor,
         action="exchange.upload.created",
         obj=upload,
-        payload={"package": package.pk, "length": length},
+        payload={"package": package.pk if package else None, "length": length},
     )
     return upload
 
 
-def upload_get(*, actor: User, upload_id: str) -> Upload:
+def upload_get(*, actor: User, upload_id: str, staged: bool = False) -> Upload:
+    """The actor's own upload: into a package (API), or with ``staged`` one of the portal form's
+    that no package has claimed yet. Anyone else's is not found."""
     try:
-        upload = Upload.objects.select_related("package").get(pk=upload_id, owner=actor)
+        upload = Upload.objects.select_related("package").get(
+            pk=upload_id, owner=actor, package__isnull=staged
+        )
     except (Upload.DoesNotExist, ValueError, ValidationError) as error:
         raise NotYours(_("There is no such upload.")) from error
-    if upload.completed_at is None and upload.expires_at <= timezone.now():
+    if (upload.completed_at is None or upload.package_id is None) and upload.expires_at <= timezone.now():
         raise ExchangeError(_("This upload has expired. Start it again."))
     return upload
 
@@ -698,7 +722,8 @@ def upload_append(
 ) -> Upload:
     """Append a chunk at ``offset``. A chunk whose checksum does not match is dropped whole; an
     interrupted chunk keeps what arrived, so the client resumes from the new offset. When the last
-    byte arrives, the file is checked and becomes part of the package.
+    byte arrives, the file is checked and becomes part of the package (or, staged, waits sealed
+    for the form that claims it).
 
     The body is streamed outside any database transaction (a lock on the spool file keeps two
     requests for the same upload apart), so slow clients never hold the database."""
@@ -718,13 +743,16 @@ def upload_append(
         if upload.owner_id != actor.pk:
             raise NotYours(_("There is no such upload."))
         if upload.completed_at is not None:
+            if offset == upload.length and not length:
+                return upload  # the last request again (its answer was lost): nothing to add
             raise ExchangeError(_("This upload is already complete."))
         if offset != upload.offset:
             raise OffsetMismatch(
                 _("The upload is at byte %(offset)d, not %(given)d.")
                 % {"offset": upload.offset, "given": offset}
             )
-        _check_draft(actor, upload.package)
+        if upload.package is not None:
+            _check_draft(actor, upload.package)
         data_key = key_wrapper().unwrap(upload.wrapped_key)
         digest = hashlib.new(checksum[0]) if checksum else None
         received = 0
@@ -773,7 +801,8 @@ def upload_append(
     return upload
 
 
-def _upload_finish(*, actor: User, upload: Upload) -> PackageFile:
+def _upload_seal(upload: Upload) -> SealedBlob:
+    """Write the final frame of a complete upload and read it back once for its SHA-256."""
     path = _upload_path(upload)
     data_key = key_wrapper().unwrap(upload.wrapped_key)
     with open(path, "r+b") as staged:
@@ -785,40 +814,110 @@ def _upload_finish(*, actor: User, upload: Upload) -> PackageFile:
     with open(path, "rb") as staged:
         reader = EnvelopeReader(staged, data_key)
         while block := reader.read(1 << 20):
-            if len(blob.head) < 4096:
-                blob.head += block[: 4096 - len(blob.head)]
+            if len(blob.head) < HEAD_BYTES:
+                blob.head += block[: HEAD_BYTES - len(blob.head)]
             digest.update(block)
             blob.size += len(block)
     blob.sha256 = digest.hexdigest()
+    return blob
+
+
+def _upload_finish(*, actor: User, upload: Upload) -> PackageFile | None:
+    blob = _upload_seal(upload)
+    file = None
     try:
         if upload.expected_sha256 and blob.sha256 != upload.expected_sha256:
             raise ExchangeError(
                 _("The file's SHA-256 does not match the one given; the upload was discarded.")
             )
-        file = package_add_blob(actor=actor, package=upload.package, blob=blob)
+        if upload.package is not None:
+            file = package_add_blob(actor=actor, package=upload.package, blob=blob)
+        else:
+            # Staged: checked now, so a refused file is known before the form is sent; the form
+            # checks it again when it becomes a file of the package.
+            try:
+                inspect_blob(blob)
+            except InspectionError as error:
+                raise ExchangeError(str(error)) from error
     except BaseException:
         blob.discard()
-        with transaction.atomic():
-            audit_record(
-                actor=actor,
-                action="exchange.upload.refused",
-                obj=upload,
-                payload={"package": upload.package_id},
-            )
-            upload.delete()
+        _upload_drop(actor=actor, upload=upload, action="exchange.upload.refused")
         raise
     with transaction.atomic():
-        upload.completed_at, upload.file = timezone.now(), file
-        upload.save(update_fields=["completed_at", "file"])
-        audit_record(actor=actor, action="exchange.upload.completed", obj=upload, payload={"file": file.pk})
+        upload.completed_at, upload.file, upload.sha256 = timezone.now(), file, blob.sha256
+        if file is None:  # a staged upload waits for its form as long as an unfinished one
+            upload.expires_at = upload.completed_at + _upload_valid_for()
+        upload.save(update_fields=["completed_at", "file", "sha256", "expires_at"])
+        audit_record(
+            actor=actor,
+            action="exchange.upload.completed",
+            obj=upload,
+            payload={"file": file.pk if file else None},
+        )
+    return file
+
+
+def _upload_drop(*, actor: User | None, upload: Upload, action: str) -> None:
+    """Forget an upload and its spool file (idempotent)."""
+    _upload_path(upload).unlink(missing_ok=True)
+    with transaction.atomic():
+        if Upload.objects.filter(pk=upload.pk).delete()[0]:
+            audit_record(actor=actor, action=action, obj=upload, payload={"package": upload.package_id})
+
+
+def package_add_upload(*, actor: User, package: Package, upload: Upload) -> PackageFile:
+    """A finished staged upload becomes a file of the draft: the same checks and storage as any
+    other file (``package_add_blob``). Each staged upload can be claimed once, by its owner."""
+    _check_draft(actor, package)
+    claimed = Upload.objects.filter(
+        pk=upload.pk,
+        owner=actor,
+        package__isnull=True,
+        completed_at__isnull=False,
+        expires_at__gt=timezone.now(),
+    ).update(package=package)
+    if not claimed:
+        raise ExchangeError(
+            _("The uploaded file %(name)s has expired or is gone. Choose it again.")
+            % {"name": upload.filename}
+        )
+    upload.package = package
+    data_key = key_wrapper().unwrap(upload.wrapped_key)
+    path = _upload_path(upload)
+    blob = SealedBlob(
+        path=path, name=upload.filename, data_key=data_key, size=upload.length, sha256=upload.sha256
+    )
+    try:
+        with open(path, "rb") as staged:
+            blob.head = EnvelopeReader(staged, data_key).read(HEAD_BYTES)
+        file = package_add_blob(actor=actor, package=package, blob=blob)
+    except FileNotFoundError as error:
+        _upload_drop(actor=actor, upload=upload, action="exchange.upload.refused")
+        raise ExchangeError(
+            _("The uploaded file %(name)s has expired or is gone. Choose it again.")
+            % {"name": upload.filename}
+        ) from error
+    except BaseException:
+        _upload_drop(actor=actor, upload=upload, action="exchange.upload.refused")
+        raise
+    with transaction.atomic():
+        Upload.objects.filter(pk=upload.pk).update(file=file)
+        upload.file = file
+        audit_record(
+            actor=actor,
+            action="exchange.upload.attached",
+            obj=upload,
+            payload={"package": package.pk, "file": file.pk},
+        )
     return file
 
 
 @transaction.atomic
 def upload_terminate(*, actor: User, upload: Upload) -> None:
+    """Give up an upload: an unfinished one, or a staged one no package has claimed."""
     if upload.owner_id != actor.pk:
         raise NotYours(_("There is no such upload."))
-    if upload.completed_at is not None:
+    if upload.completed_at is not None and upload.package_id is not None:
         raise ExchangeError(_("This upload is already complete."))
     audit_record(
         actor=actor, action="exchange.upload.terminated", obj=upload, payload={"package": upload.package_id}
@@ -884,9 +983,11 @@ def retention_sweep(now: datetime) -> int:
 
 
 def upload_cleanup_sweep(now: datetime) -> int:
-    """Unfinished uploads past their expiry are dropped with their spool files."""
+    """Unfinished uploads past their expiry are dropped with their spool files, and so are finished
+    staged uploads (portal form) that no package claimed in time."""
     acted = 0
-    for upload in Upload.objects.filter(completed_at__isnull=True, expires_at__lte=now):
+    unclaimed = Q(completed_at__isnull=True) | Q(package__isnull=True)
+    for upload in Upload.objects.filter(unclaimed, expires_at__lte=now):
         _upload_path(upload).unlink(missing_ok=True)
         with transaction.atomic():
             audit_record(
@@ -904,6 +1005,12 @@ def upload_cleanup_sweep(now: datetime) -> int:
             if path.stat().st_mtime < cutoff:
                 path.unlink(missing_ok=True)
                 acted += 1
+    # Spool files of uploads whose row is gone (a discarded draft takes its uploads with it).
+    known = {f"upload-{pk}.blob" for pk in Upload.objects.values_list("pk", flat=True)}
+    for path in spool_dir().glob("upload-*.blob"):
+        if path.name not in known and path.stat().st_mtime < cutoff:
+            path.unlink(missing_ok=True)
+            acted += 1
     return acted
 
 

@@ -13,6 +13,8 @@ urlpatterns = [
     path("", views.inbox, name="inbox"),
     path("sendt/", views.sent, name="sent"),
     path("ny/", views.new, name="new"),
+    path("opplasting/", views.upload_create, name="upload_create"),
+    path("opplasting/<uuid:upload_id>/", views.upload, name="upload"),
     path("sak/", views.case, name="case"),
     path("pakke/<int:pk>/", views.package, name="package"),
     path("pakke/<int:pk>/last-ned/", views.download, name="download"),
@@ -27,6 +29,9 @@ register(
         "exchange:inbox": SIGNED_IN,
         "exchange:sent": SIGNED_IN,
         "exchange:new": SIGNED_IN,
+        # The new-package form's resumable uploads (twins: api:exchange_upload_create, api:exchange_upload).
+        "exchange:upload_create": SIGNED_IN,
+        "exchange:upload": SIGNED_IN,
         "exchange:case": only(CASE_ROLES),
         "exchange:package": SIGNED_IN,
         "exchange:download": SIGNED_IN,

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from tilgang.accounts.middleware import recently_authenticated
 from tilgang.core.http import AuthedRequest
-from tilgang.exchange import selectors, services
+from tilgang.exchange import selectors, services, tus
 from tilgang.exchange.downloads import download_response
 from tilgang.exchange.forms import CaseForm, PackageForm, ReopenForm
 from tilgang.exchange.models import Package
@@ -52,15 +55,26 @@ def new(request: AuthedRequest) -> HttpResponse:
     return _new(request, handler)
 
 
+def upload_chunk_bytes() -> int:
+    return int(getattr(settings, "EXCHANGE_UPLOAD_CHUNK_BYTES", 8 * 1024 * 1024))
+
+
 @csrf_protect
 def _new(request: AuthedRequest, handler: SealingUploadHandler) -> HttpResponse:
     user = request.user
     form = PackageForm(request.POST or None, staff=user.is_staff_member)
+    # Files the page's script uploaded resumably (see upload_create) come as references.
+    upload_ids = request.POST.getlist("uploads") if request.method == "POST" else []
+    ready = selectors.staged_uploads(user, upload_ids)
     if request.method == "POST":
         uploads = request.FILES.getlist("files")
         blobs = [upload.blob for upload in uploads if hasattr(upload, "blob")]
         if form.is_valid():
-            if not blobs:
+            if len(ready) < len(set(upload_ids)):
+                form.add_error(
+                    None, _("An uploaded file has expired or could not be found. Choose it again.")
+                )
+            elif not blobs and not ready:
                 form.add_error(None, _("Add at least one file before sending."))
             else:
                 package = None
@@ -71,7 +85,7 @@ def _new(request: AuthedRequest, handler: SealingUploadHandler) -> HttpResponse:
                         subject=form.cleaned_data["subject"],
                         case_reference=form.cleaned_data["case_reference"],
                         note=form.cleaned_data["note"],
-                        files=blobs,
+                        files=[*blobs, *ready],
                         encrypt_format=form.cleaned_data["archive_format"],
                         download_days=form.cleaned_data["download_days"],
                         receipt_requested=form.cleaned_data["receipt_requested"],
@@ -88,7 +102,32 @@ def _new(request: AuthedRequest, handler: SealingUploadHandler) -> HttpResponse:
                     )
                     return redirect("exchange:package", pk=package.pk)
         handler.discard()
-    return render(request, "exchange/new.html", {"form": form})
+        ready = selectors.staged_uploads(user, [upload.pk for upload in ready])  # a refusal drops them
+    return render(
+        request,
+        "exchange/new.html",
+        {"form": form, "ready_uploads": ready, "chunk_bytes": upload_chunk_bytes()},
+    )
+
+
+@require_POST
+def upload_create(request: AuthedRequest) -> HttpResponse:
+    """The new-package form's resumable upload of one file (tus creation, the API's twin): staged,
+    without a package, until the form is sent with a reference to it. Session and CSRF token."""
+    return tus.create(
+        request,
+        actor=request.user,
+        package=None,
+        meta=tus.metadata(request),
+        location=lambda upload: reverse("exchange:upload", kwargs={"upload_id": upload.pk}),
+    )
+
+
+@require_http_methods(["HEAD", "PATCH", "DELETE"])
+def upload(request: AuthedRequest, upload_id: uuid.UUID) -> HttpResponse:
+    """tus on one staged upload: HEAD tells the offset, PATCH appends, DELETE gives up. Only its
+    owner finds it."""
+    return tus.serve(request, actor=request.user, upload_id=str(upload_id), staged=True)
 
 
 def package(request: AuthedRequest, pk: int) -> HttpResponse:

@@ -102,6 +102,20 @@ class AnswerIn(Schema):
     body: str
 
 
+class PhoneAnswerIn(Schema):
+    body: str
+    given_at: datetime | None = None  # default now
+
+
+class PhoneInquiryIn(Schema):
+    name: str
+    phone: str
+    email: str = ""  # without one, the answer is given by phone
+    topic: Topic = Topic.STATISTICS
+    text: str
+    received_at: datetime | None = None  # default now
+
+
 class LanguageIn(Schema):
     language: Language
 
@@ -157,6 +171,40 @@ class SectionOut(Schema):
     code: str
     name: str
     email: str
+
+
+class StandardAnswerVersionIn(Schema):
+    language: Language
+    title: str
+    body: str
+
+
+class StandardAnswerIn(Schema):
+    key: str
+    topic: Topic = Topic.OTHER
+    versions: list[StandardAnswerVersionIn]
+
+
+class StandardAnswerUpdateIn(Schema):
+    """Only the versions given change (or are added); the topic stays unless given."""
+
+    topic: Topic | None = None
+    versions: list[StandardAnswerVersionIn] = []
+
+
+class StandardAnswerVersionOut(Schema):
+    language: str
+    title: str
+    body: str
+    updated_at: datetime
+
+
+class StandardAnswerOut(Schema):
+    key: str
+    topic: str
+    retired: bool
+    missing_languages: list[str]
+    versions: list[StandardAnswerVersionOut]
 
 
 class JournalOut(Schema):
@@ -410,6 +458,44 @@ def inquiry_answer(request, reference: str, payload: AnswerIn):
 
 
 @router.post(
+    "/items/{reference}/answer-by-phone",
+    response={200: InquiryOut, 400: ErrorOut, 404: ErrorOut},
+    url_name="inquiry_answer_phone",
+)
+def inquiry_answer_phone(request, reference: str, payload: PhoneAnswerIn):
+    """Record the answer given by phone: nothing is e-mailed, and the clock stops at ``given_at``."""
+    return _inquiry_action(
+        request,
+        reference,
+        lambda inquiry: services.inquiry_answer_by_phone(
+            actor=request.user, inquiry=inquiry, body=payload.body, given_at=payload.given_at
+        ),
+    )
+
+
+@router.post(
+    "/phone/register",
+    response={201: InquiryOut, 400: ErrorOut},
+    url_name="inquiry_phone_register",
+)
+def phone_register(request, payload: PhoneInquiryIn):
+    """A question received by phone; the clock starts at ``received_at``."""
+    try:
+        inquiry = services.inquiry_register_phone(
+            actor=request.user,
+            name=payload.name,
+            phone=payload.phone,
+            email=payload.email,
+            topic=str(payload.topic),
+            text=payload.text,
+            received_at=payload.received_at,
+        )
+    except services.InquiryError as error:
+        return _error(400, error)
+    return Status(201, _inquiry_out(inquiry))
+
+
+@router.post(
     "/items/{reference}/language",
     response={200: InquiryOut, 400: ErrorOut, 404: ErrorOut},
     url_name="inquiry_language",
@@ -542,6 +628,136 @@ def section_create(request, payload: SectionIn):
     except services.InquiryError as error:
         return _error(400, error)
     return Status(201, section)
+
+
+# --- standard answers -----------------------------------------------------------------------------
+
+
+def _standard_answer_out(answer: selectors.StandardAnswer) -> dict:
+    return {
+        "key": answer.key,
+        "topic": answer.topic,
+        "retired": answer.retired,
+        "missing_languages": answer.missing,
+        "versions": [
+            {
+                "language": version.language,
+                "title": version.title,
+                "body": version.body,
+                "updated_at": version.updated_at,
+            }
+            for version in answer.versions.values()
+        ],
+    }
+
+
+def _standard_answer_found(key: str) -> selectors.StandardAnswer | None:
+    found = selectors.standard_answers(key=key)
+    return found[0] if found else None
+
+
+def _versions(items: list[StandardAnswerVersionIn]) -> dict[str, tuple[str, str]] | None:
+    versions = {str(item.language): (item.title, item.body) for item in items}
+    return versions if len(versions) == len(items) else None
+
+
+@router.get("/standard-answers", response=list[StandardAnswerOut], url_name="inquiry_standard_answers")
+def standard_answers(request, include_retired: bool = True):
+    return [
+        _standard_answer_out(answer)
+        for answer in selectors.standard_answers()
+        if include_retired or not answer.retired
+    ]
+
+
+# Declared before "/standard-answers/{key}" so that "create" is never taken for a key.
+@router.post(
+    "/standard-answers/create",
+    response={201: StandardAnswerOut, 400: ErrorOut},
+    url_name="inquiry_standard_answer_create",
+)
+def standard_answer_create(request, payload: StandardAnswerIn):
+    versions = _versions(payload.versions)
+    if versions is None:
+        return _error(400, _("Give each language at most once."))
+    try:
+        templates = services.standard_answer_create(
+            actor=request.user, key=payload.key, topic=str(payload.topic), versions=versions
+        )
+    except services.InquiryError as error:
+        return _error(400, error)
+    return Status(201, _standard_answer_out(selectors.standard_answers(key=templates[0].key)[0]))
+
+
+@router.get(
+    "/standard-answers/{key}",
+    response={200: StandardAnswerOut, 404: ErrorOut},
+    url_name="inquiry_standard_answer",
+)
+def standard_answer_detail(request, key: str):
+    answer = _standard_answer_found(key)
+    if answer is None:
+        return _not_found()
+    return Status(200, _standard_answer_out(answer))
+
+
+@router.post(
+    "/standard-answers/{key}/update",
+    response={200: StandardAnswerOut, 400: ErrorOut, 404: ErrorOut},
+    url_name="inquiry_standard_answer_update",
+)
+def standard_answer_update(request, key: str, payload: StandardAnswerUpdateIn):
+    answer = _standard_answer_found(key)
+    if answer is None:
+        return _not_found()
+    given = _versions(payload.versions)
+    if given is None:
+        return _error(400, _("Give each language at most once."))
+    versions = {code: (version.title, version.body) for code, version in answer.versions.items()}
+    versions.update(given)
+    try:
+        services.standard_answer_update(
+            actor=request.user,
+            key=answer.key,
+            topic=str(payload.topic) if payload.topic is not None else answer.topic,
+            versions=versions,
+        )
+    except services.InquiryError as error:
+        return _error(400, error)
+    return Status(200, _standard_answer_out(selectors.standard_answers(key=answer.key)[0]))
+
+
+def _standard_answer_action(key: str, action) -> Status:
+    answer = _standard_answer_found(key)
+    if answer is None:
+        return _not_found()
+    try:
+        action(answer.key)
+    except services.InquiryError as error:
+        return _error(400, error)
+    return Status(200, _standard_answer_out(selectors.standard_answers(key=answer.key)[0]))
+
+
+@router.post(
+    "/standard-answers/{key}/retire",
+    response={200: StandardAnswerOut, 400: ErrorOut, 404: ErrorOut},
+    url_name="inquiry_standard_answer_retire",
+)
+def standard_answer_retire(request, key: str):
+    return _standard_answer_action(
+        key, lambda key: services.standard_answer_retire(actor=request.user, key=key)
+    )
+
+
+@router.post(
+    "/standard-answers/{key}/reactivate",
+    response={200: StandardAnswerOut, 400: ErrorOut, 404: ErrorOut},
+    url_name="inquiry_standard_answer_reactivate",
+)
+def standard_answer_reactivate(request, key: str):
+    return _standard_answer_action(
+        key, lambda key: services.standard_answer_reactivate(actor=request.user, key=key)
+    )
 
 
 # --- journal and innsyn ---------------------------------------------------------------------------
@@ -844,6 +1060,7 @@ def fine_send(request, fine_id: int):
 
 
 INFO = only(Role.INFORMATION_SERVICE)
+STANDARD_ANSWERS = only(Role.INFORMATION_SERVICE, Role.ADMINISTRATOR)
 
 register(
     {
@@ -852,6 +1069,8 @@ register(
         "api:inquiry_queue": STAFF,
         "api:inquiry_detail": STAFF,
         "api:inquiry_answer": STAFF,
+        "api:inquiry_answer_phone": STAFF,
+        "api:inquiry_phone_register": INFO,
         "api:inquiry_language": STAFF,
         "api:inquiry_forward": INFO,
         "api:inquiry_invite": STAFF,
@@ -861,6 +1080,12 @@ register(
         "api:inquiry_figures": only(Role.INFORMATION_SERVICE, Role.HEAD_OF_SECTION, Role.ADMINISTRATOR),
         "api:inquiry_sections": INFO,
         "api:inquiry_section_create": INFO,
+        "api:inquiry_standard_answers": STANDARD_ANSWERS,
+        "api:inquiry_standard_answer": STANDARD_ANSWERS,
+        "api:inquiry_standard_answer_create": STANDARD_ANSWERS,
+        "api:inquiry_standard_answer_update": STANDARD_ANSWERS,
+        "api:inquiry_standard_answer_retire": STANDARD_ANSWERS,
+        "api:inquiry_standard_answer_reactivate": STANDARD_ANSWERS,
         "api:journal_search": PUBLIC,
         "api:journal_record": INFO,
         "api:innsyn_request": PUBLIC,

@@ -59,6 +59,26 @@ REPLY_TEMPLATES = [
 ]
 
 
+REPLY_TOPICS = {"mikrodata": Topic.MICRODATA, "tabell": Topic.STATISTICS, "innsyn": Topic.OTHER}
+# A standard answer not yet written in nynorsk: the portal shows it as missing (DOMAIN R-INFO-2).
+REPLY_TEMPLATES += [
+    (
+        "innsyn",
+        "nb",
+        "Innsyn i journalen",
+        "Takk for henvendelsen. Du kan be om innsyn i dokumenter i den offentlige journalen vår. Vi svarer "
+        "normalt samme eller neste dag.",
+    ),
+    (
+        "innsyn",
+        "en",
+        "Access to the public journal",
+        "Thank you for your message. You can request access to documents in our public journal. We normally "
+        "answer the same or the next day.",
+    ),
+]
+
+
 def seed() -> None:
     if Section.objects.filter(code=SECTION_CODE).exists():
         return
@@ -77,10 +97,24 @@ def seed() -> None:
             email="inntekt@tilgang.example",
             members=members,
         )
+        versions: dict[str, dict[str, tuple[str, str]]] = {}
         for key, language, title, body in REPLY_TEMPLATES:
-            ReplyTemplate.objects.get_or_create(
-                key=key, language=language, defaults={"title": title, "body": body}
-            )
+            versions.setdefault(key, {})[language] = (title, body)
+        for key, by_language in versions.items():
+            if not ReplyTemplate.objects.filter(key=key).exists():
+                services.standard_answer_create(
+                    actor=info, key=key, topic=REPLY_TOPICS[key], versions=by_language
+                )
+
+        # A call from someone without e-mail: the answer is given by phone.
+        services.inquiry_register_phone(
+            actor=info,
+            name="Per Telefon",
+            phone="+47 912 34 567",
+            topic=Topic.STATISTICS,
+            text="Han lurer på hvor han finner boligprisene for Bergen de siste ti årene.",
+            received_at=now - timedelta(hours=1),
+        )
 
         services.inquiry_create(
             channel=Channel.WEB,

@@ -57,6 +57,116 @@ class AnswerForm(DsFormMixin, forms.Form):
     body = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 10}), max_length=20_000)
 
 
+class WhenInput(forms.DateTimeInput):
+    """A date and time to the minute, in the browser's own picker."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+class PhoneAnswerForm(DsFormMixin, forms.Form):
+    """The answer given by phone; used with ``prefix="phone"`` beside the e-mail answer form."""
+
+    body = forms.CharField(
+        label=_("What you told the caller"),
+        help_text=_("Kept in the thread. Nothing is e-mailed."),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=20_000,
+    )
+    given_at = forms.DateTimeField(label=_("When the answer was given"), widget=WhenInput())
+
+
+class PhoneInquiryForm(DsFormMixin, forms.Form):
+    name = forms.CharField(label=_("Caller's name"), max_length=200)
+    phone = forms.CharField(
+        label=_("Phone"), max_length=30, help_text=_("The number to call back, e.g. +47 912 34 567.")
+    )
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        required=False,
+        help_text=_(
+            "With an address, the caller gets a receipt and the answer by e-mail. Without one, the answer "
+            "is given by phone and recorded here."
+        ),
+    )
+    topic = forms.ChoiceField(label=_("What is the question about?"), choices=Topic.choices)
+    text = forms.CharField(
+        label=_("The question"),
+        help_text=_(
+            "In the caller's written standard where you can: the reply language is guessed from this text, "
+            "and you can change it on the inquiry's page."
+        ),
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    received_at = forms.DateTimeField(
+        label=_("Received"),
+        help_text=_("When the call came in: the service-level clock starts then."),
+        widget=WhenInput(),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].validators.append(MaxLengthValidator(max_text()))
+
+
+class StandardAnswerForm(DsFormMixin, forms.Form):
+    """A standard answer with a title and text per written standard; at least one is needed."""
+
+    key = forms.SlugField(
+        label=_("Code"),
+        max_length=40,
+        help_text=_("Lower-case letters, digits and hyphens, e.g. microdata-access. It cannot be changed."),
+    )
+    topic = forms.ChoiceField(label=_("Topic"), choices=Topic.choices)
+
+    def __init__(self, *args, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        for code, label in Language.choices:
+            self.fields[f"title_{code}"] = forms.CharField(
+                label=_("Title (%(language)s)") % {"language": label}, max_length=200, required=False
+            )
+            self.fields[f"body_{code}"] = forms.CharField(
+                label=_("Text (%(language)s)") % {"language": label},
+                required=False,
+                max_length=20_000,
+                widget=forms.Textarea(attrs={"rows": 8}),
+            )
+            for name in (f"title_{code}", f"body_{code}"):
+                self.fields[name].widget.attrs.setdefault("class", "ds-input")
+        if editing:
+            self.fields["key"].disabled = True
+
+    def language_fields(self):
+        """(code, name, title field, text field) per written standard, for the template."""
+        return [
+            (code, label, self[f"title_{code}"], self[f"body_{code}"]) for code, label in Language.choices
+        ]
+
+    def clean(self):
+        super().clean()
+        data = self.cleaned_data
+        present = 0
+        for code, _label in Language.choices:
+            title, body = (data.get(f"title_{code}") or "").strip(), (data.get(f"body_{code}") or "").strip()
+            if title and not body:
+                self.add_error(f"body_{code}", _("Write the text too, or empty the title."))
+            elif body and not title:
+                self.add_error(f"title_{code}", _("Give the title too, or empty the text."))
+            elif title:
+                present += 1
+        if not present and not self.errors:
+            raise forms.ValidationError(_("Write the standard answer in at least one language."))
+        return data
+
+    def versions(self) -> dict[str, tuple[str, str]]:
+        return {
+            code: (self.cleaned_data[f"title_{code}"], self.cleaned_data[f"body_{code}"])
+            for code in Language.values
+        }
+
+
 class LanguageForm(DsFormMixin, forms.Form):
     language = forms.ChoiceField(label=_("Reply language"), choices=Language.choices)
 

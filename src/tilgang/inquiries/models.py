@@ -68,7 +68,8 @@ class Inquiry(models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     topic = models.CharField(max_length=20, choices=Topic.choices, default=Topic.STATISTICS)
     name = models.CharField(_("name"), max_length=200, blank=True)
-    email = models.EmailField(_("e-mail address"))
+    # Empty only for a phone inquiry from a caller without e-mail: the answer is then given by phone.
+    email = models.EmailField(_("e-mail address"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     # DOMAIN R-INFO-2: the guess from the text, and the language replies are written in.
@@ -101,6 +102,11 @@ class Inquiry(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def answer_by_phone_only(self) -> bool:
+        """A caller who gave no e-mail address: the answer can only be given by phone."""
+        return not self.email
+
 
 class MessageKind(models.TextChoices):
     QUESTION = "question", _("Question")
@@ -108,6 +114,7 @@ class MessageKind(models.TextChoices):
     AUTO_REPLY = "auto_reply", _("Automatic reply from the inquirer's mail system")
     RECEIPT = "receipt", _("Receipt")
     REPLY = "reply", _("Reply")
+    PHONE_REPLY = "phone_reply", _("Answer given by phone")
     FORWARDED = "forwarded", _("Forwarded")
     INVITATION = "invitation", _("Invitation to apply")
     NOTE = "note", _("Internal note")
@@ -141,12 +148,19 @@ class InquiryAttachment(models.Model):
 
 
 class ReplyTemplate(models.Model):
-    """A standard answer in one written standard; staff pick one in the inquiry's reply language."""
+    """A standard answer in one written standard; staff pick one in the inquiry's reply language.
+
+    The versions sharing a ``key`` are one standard answer: they share its topic and are retired and
+    reactivated together (``services.standard_answer_*``). A retired answer is no longer offered when
+    answering; replies already sent keep their own copy of the text."""
 
     key = models.SlugField(max_length=40)
     language = models.CharField(max_length=2, choices=Language.choices)
     title = models.CharField(max_length=200)
     body = models.TextField()
+    topic = models.CharField(max_length=20, choices=Topic.choices, default=Topic.OTHER)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["key", "language"]

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from tilgang.accounts.models import User
+from tilgang.accounts.models import Language, User
 from tilgang.core.roles import Role
 from tilgang.inquiries import service_level
 from tilgang.inquiries.models import (
@@ -21,6 +21,8 @@ from tilgang.inquiries.models import (
     Inquiry,
     InquiryStatus,
     JournalEntry,
+    ReplyTemplate,
+    Topic,
 )
 
 
@@ -39,6 +41,87 @@ def clock_state(obj: Inquiry | InnsynRequest, now: datetime | None = None) -> se
         else obj.closed_at
     )
     return service_level.clock_state(due=obj.due_at, now=now or timezone.now(), answered=answered)
+
+
+# --- standard answers (DOMAIN R-INFO-2) -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StandardAnswer:
+    """The language versions (``ReplyTemplate``) that share a key: one standard answer."""
+
+    key: str
+    topic: str
+    versions: dict[str, ReplyTemplate]
+
+    @property
+    def retired(self) -> bool:
+        return all(version.retired_at is not None for version in self.versions.values())
+
+    @property
+    def title(self) -> str:
+        """The title in the first language present, bokmål before nynorsk before English."""
+        return next(self.versions[code].title for code in Language.values if code in self.versions)
+
+    @property
+    def topic_label(self) -> str:
+        return str(Topic(self.topic).label) if self.topic in Topic.values else self.topic
+
+    @property
+    def languages(self) -> list[tuple[str, str, bool]]:
+        """(code, name, present) for every written standard, in a fixed order."""
+        return [(code, str(label), code in self.versions) for code, label in Language.choices]
+
+    @property
+    def missing(self) -> list[str]:
+        return [code for code in Language.values if code not in self.versions]
+
+    @property
+    def missing_names(self) -> str:
+        return ", ".join(str(label) for code, label in Language.choices if code not in self.versions)
+
+    @property
+    def changed_at(self) -> datetime:
+        return max(version.updated_at for version in self.versions.values())
+
+
+def standard_answers(*, key: str | None = None) -> list[StandardAnswer]:
+    """Every standard answer with its versions, by topic (in the order of ``Topic``) and key."""
+    templates = ReplyTemplate.objects.order_by("key", "language")
+    if key is not None:
+        templates = templates.filter(key=key)
+    grouped: dict[str, dict[str, ReplyTemplate]] = defaultdict(dict)
+    for template in templates:
+        grouped[template.key][template.language] = template
+    answers = [
+        StandardAnswer(
+            key=group_key,
+            # One topic for all versions; should they ever differ, the most recently changed one wins.
+            topic=max(versions.values(), key=lambda version: version.updated_at).topic,
+            versions=versions,
+        )
+        for group_key, versions in grouped.items()
+    ]
+    order = {code: index for index, code in enumerate(Topic.values)}
+    return sorted(answers, key=lambda answer: (order.get(answer.topic, len(order)), answer.key))
+
+
+def standard_answers_by_topic(answers: list[StandardAnswer]) -> list[tuple[str, list[StandardAnswer]]]:
+    """(topic name, answers) in the order of ``Topic``, leaving out topics without answers."""
+    groups: dict[str, list[StandardAnswer]] = defaultdict(list)
+    for answer in answers:
+        groups[answer.topic_label].append(answer)
+    return list(groups.items())
+
+
+def reply_templates_offered(language: str) -> QuerySet[ReplyTemplate]:
+    """The standard answers offered when answering in ``language``: retired ones are not."""
+    return ReplyTemplate.objects.filter(language=language, retired_at__isnull=True)
+
+
+def standard_answers_missing(language: str) -> list[StandardAnswer]:
+    """Standard answers in use that have no version in ``language`` (DOMAIN R-INFO-2)."""
+    return [answer for answer in standard_answers() if not answer.retired and language not in answer.versions]
 
 
 # --- the public journal ---------------------------------------------------------------------------

@@ -7,7 +7,7 @@ Audit payloads hold IDs and codes only, never names, addresses or message text.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -44,6 +44,7 @@ from tilgang.inquiries.models import (
     MessageKind,
     Rejection,
     RejectionReason,
+    ReplyTemplate,
     Respondent,
     Section,
     SubmissionAttempt,
@@ -270,8 +271,9 @@ def inquiry_create(
     parsed: ParsedMail | None = None,
     text_limit: int | None = None,
 ) -> Inquiry:
-    """A new inquiry with its reference, language guess, due time and receipt."""
-    email = _valid_email(email)
+    """A new inquiry with its reference, language guess, due time and receipt. Only a phone inquiry may
+    come without an e-mail address: it gets no receipt, and its answer is given by phone."""
+    email = "" if channel == Channel.PHONE and not (email or "").strip() else _valid_email(email)
     text = _clean_text(text, limit=text_limit or max_text())
     if topic not in Topic.values:
         raise InquiryError(_("Unknown topic."))
@@ -305,9 +307,48 @@ def inquiry_create(
         obj=inquiry,
         payload={"channel": channel, "topic": topic, "language_guess": guess.language},
     )
-    if not (parsed is not None and parsed.automatic):
+    if email and not (parsed is not None and parsed.automatic):
         _receipt_send(inquiry)
     return inquiry
+
+
+# How far ahead of the server's clock a typed-in receipt time may be (a wall clock running fast).
+PHONE_CLOCK_SLACK = timedelta(minutes=5)
+
+
+@transaction.atomic
+def inquiry_register_phone(
+    *,
+    actor: User,
+    name: str,
+    phone: str,
+    topic: str,
+    text: str,
+    email: str = "",
+    received_at: datetime | None = None,
+) -> Inquiry:
+    """Staff register a question received by phone (DOMAIN R-INFO-1). The clock starts when the call
+    came in, not when it is registered; the language is guessed from the text as for other inquiries.
+    Without an e-mail address there is no receipt and the answer is recorded as given by phone."""
+    _require_information_service(actor)
+    if not (name or "").strip():
+        raise InquiryError(_("Give the caller's name."))
+    phone = (phone or "").strip()
+    if not re.fullmatch(r"\+?[0-9][0-9 ()-]{3,28}", phone):
+        raise InquiryError(_("Give the caller's phone number, e.g. +47 912 34 567."))
+    received = received_at or timezone.now()
+    if received > timezone.now() + PHONE_CLOCK_SLACK:
+        raise InquiryError(_("The time the call was received cannot be in the future."))
+    return inquiry_create(
+        channel=Channel.PHONE,
+        name=name,
+        email=email,
+        phone=phone,
+        topic=topic,
+        text=text,
+        actor=actor,
+        received_at=received,
+    )
 
 
 def inquiry_submit_public(
@@ -481,27 +522,46 @@ def _locked(inquiry: Inquiry) -> Inquiry:
     )  # no outer join: PostgreSQL refuses FOR UPDATE on one
 
 
-@transaction.atomic
-def inquiry_answer(*, actor: User, inquiry: Inquiry, body: str) -> InquiryMessage:
-    """Send the answer in the inquiry's reply language (DOMAIN R-INFO-2)."""
+def _answerable(actor: User, inquiry: Inquiry) -> Inquiry:
     inquiry = _locked(inquiry)
     _require_handler(actor, inquiry)
     if inquiry.status == InquiryStatus.CLOSED:
         raise InquiryError(_("This inquiry is closed."))
+    return inquiry
+
+
+def _answer_record(
+    *, actor: User, inquiry: Inquiry, body: str, kind: str, at: datetime | None = None
+) -> tuple[Inquiry, InquiryMessage, bool]:
+    """The reply in the thread, and the inquiry answered: its clock stops at the first answer.
+    ``inquiry`` is locked, and ``actor`` may handle it."""
     body = _clean_text(body, limit=20_000)
+    fields = {"created_at": at} if at is not None else {}
     message = InquiryMessage.objects.create(
-        inquiry=inquiry, kind=MessageKind.REPLY, author=actor, body=body, language=inquiry.language
+        inquiry=inquiry, kind=kind, author=actor, body=body, language=inquiry.language, **fields
     )
     first = inquiry.answered_at is None
     inquiry.status = InquiryStatus.ANSWERED
     if first:
         inquiry.answered_at = message.created_at
     inquiry.save(update_fields=["status", "answered_at"])
+    return inquiry, message, first
+
+
+@transaction.atomic
+def inquiry_answer(*, actor: User, inquiry: Inquiry, body: str) -> InquiryMessage:
+    """Send the answer in the inquiry's reply language (DOMAIN R-INFO-2)."""
+    inquiry = _answerable(actor, inquiry)
+    if inquiry.answer_by_phone_only:
+        raise InquiryError(
+            _("The caller gave no e-mail address. Phone them, and record the answer you gave by phone.")
+        )
+    inquiry, message, first = _answer_record(actor=actor, inquiry=inquiry, body=body, kind=MessageKind.REPLY)
     section = inquiry.section if inquiry.section_id and not actor.has_role(Role.INFORMATION_SERVICE) else None
     email_send(
         to=inquiry.email,
         template="inquiry_reply",
-        context={"inquiry": inquiry, "body": body, "section": section},
+        context={"inquiry": inquiry, "body": message.body, "section": section},
         language=inquiry.language,
     )
     audit_record(
@@ -509,6 +569,39 @@ def inquiry_answer(*, actor: User, inquiry: Inquiry, body: str) -> InquiryMessag
         action="inquiries.inquiry.answered",
         obj=inquiry,
         payload={"language": inquiry.language, "first": first, "section": inquiry.section_id},
+    )
+    return message
+
+
+@transaction.atomic
+def inquiry_answer_by_phone(
+    *, actor: User, inquiry: Inquiry, body: str, given_at: datetime | None = None
+) -> InquiryMessage:
+    """Record the answer given to the inquirer by phone (DOMAIN R-INFO-1): nothing is e-mailed, the
+    inquiry is answered and its clock stops at the time the answer was given (default now)."""
+    inquiry = _answerable(actor, inquiry)
+    if not inquiry.phone:
+        raise InquiryError(_("This inquiry has no phone number: send the answer by e-mail."))
+    now = timezone.now()
+    given = given_at or now
+    if given > now + PHONE_CLOCK_SLACK:
+        raise InquiryError(_("The time the answer was given cannot be in the future."))
+    if given < inquiry.received_at.replace(second=0, microsecond=0):
+        raise InquiryError(_("The answer cannot have been given before the inquiry was received."))
+    given = min(max(given, inquiry.received_at), now)
+    inquiry, message, first = _answer_record(
+        actor=actor, inquiry=inquiry, body=body, kind=MessageKind.PHONE_REPLY, at=given
+    )
+    audit_record(
+        actor=actor,
+        action="inquiries.inquiry.answered",
+        obj=inquiry,
+        payload={
+            "language": inquiry.language,
+            "first": first,
+            "section": inquiry.section_id,
+            "by_phone": True,
+        },
     )
     return message
 
@@ -528,12 +621,13 @@ def inquiry_forward(*, actor: User, inquiry: Inquiry, section: Section, note: st
     InquiryMessage.objects.create(
         inquiry=inquiry, kind=MessageKind.FORWARDED, author=actor, body=(note or "").strip()[:5000]
     )
-    email_send(
-        to=inquiry.email,
-        template="inquiry_forwarded",
-        context={"inquiry": inquiry, "section": section},
-        language=inquiry.language,
-    )
+    if inquiry.email:  # a caller without e-mail hears from the section by phone
+        email_send(
+            to=inquiry.email,
+            template="inquiry_forwarded",
+            context={"inquiry": inquiry, "section": section},
+            language=inquiry.language,
+        )
     email_send(
         to=section.email,
         template="inquiry_section_notice",
@@ -569,6 +663,8 @@ def inquiry_invite(*, actor: User, inquiry: Inquiry) -> None:
     _require_handler(actor, inquiry)
     if inquiry.invitation_id:
         raise InquiryError(_("An invitation was already sent for this inquiry."))
+    if not inquiry.email:
+        raise InquiryError(_("An invitation is sent by e-mail, and the caller gave no e-mail address."))
     try:
         invitation = invitation_create(
             invited_by=actor,
@@ -644,6 +740,176 @@ def rejection_release(*, actor: User, rejection: Rejection) -> Inquiry:
             actor=actor, action="inquiries.rejection.released", obj=rejection, payload={"inquiry": inquiry.pk}
         )
         return inquiry
+
+
+# --- standard answers (DOMAIN R-INFO-2) -----------------------------------------------------------
+
+
+def may_manage_standard_answers(user: User) -> bool:
+    return bool(user.role_set & {Role.INFORMATION_SERVICE, Role.ADMINISTRATOR})
+
+
+def _require_standard_answer_manager(actor: User) -> None:
+    if not may_manage_standard_answers(actor):
+        raise InquiryError(_("Only the information service and administrators manage standard answers."))
+
+
+def _standard_answer_versions(versions: Mapping[str, tuple[str, str]]) -> dict[str, tuple[str, str]]:
+    """Language → (title, text); a language with neither is absent, one with only one is refused."""
+    cleaned: dict[str, tuple[str, str]] = {}
+    for language, (title, body) in versions.items():
+        if language not in Language.values:
+            raise InquiryError(_("Unknown language."))
+        title = (title or "").strip()
+        body = (body or "").replace("\r\n", "\n").replace("\x00", "").strip()
+        if not title and not body:
+            continue
+        label = Language(language).label
+        if not title or not body:
+            raise InquiryError(
+                _("Give both the title and the text of the version in %(language)s.") % {"language": label}
+            )
+        if len(title) > 200 or len(body) > 20_000:
+            raise InquiryError(
+                _(
+                    "The version in %(language)s is too long: at most 200 characters of title and 20 000 of text."
+                )
+                % {"language": label}
+            )
+        cleaned[language] = (title, body)
+    return cleaned
+
+
+def _standard_answer_topic(topic: str) -> str:
+    if topic not in Topic.values:
+        raise InquiryError(_("Unknown topic."))
+    return topic
+
+
+@transaction.atomic
+def standard_answer_create(
+    *, actor: User, key: str, topic: str, versions: Mapping[str, tuple[str, str]]
+) -> list[ReplyTemplate]:
+    """A new standard answer, in one or more written standards (one ``ReplyTemplate`` each)."""
+    _require_standard_answer_manager(actor)
+    key = (key or "").strip().lower()
+    if not re.fullmatch(r"[a-z0-9-]{2,40}", key):
+        raise InquiryError(_("The code may hold lower-case letters, digits and hyphens (2–40)."))
+    if ReplyTemplate.objects.filter(key=key).exists():
+        raise InquiryError(_("A standard answer with this code exists."))
+    topic = _standard_answer_topic(topic)
+    cleaned = _standard_answer_versions(versions)
+    if not cleaned:
+        raise InquiryError(_("Write the standard answer in at least one language."))
+    now = timezone.now()
+    created = []
+    for language, (title, body) in cleaned.items():
+        template = ReplyTemplate.objects.create(
+            key=key, language=language, title=title, body=body, topic=topic, updated_at=now
+        )
+        audit_record(
+            actor=actor,
+            action="inquiries.standard_answer.created",
+            obj=template,
+            payload={"key": key, "language": language, "topic": topic},
+        )
+        created.append(template)
+    return created
+
+
+def _standard_answer_locked(key: str) -> list[ReplyTemplate]:
+    versions = list(ReplyTemplate.objects.select_for_update().filter(key=key))
+    if not versions:
+        raise InquiryError(_("There is no standard answer with this code."))
+    return versions
+
+
+@transaction.atomic
+def standard_answer_update(
+    *, actor: User, key: str, topic: str, versions: Mapping[str, tuple[str, str]]
+) -> list[ReplyTemplate]:
+    """Change the topic and the texts, and add missing language versions. A version cannot be emptied:
+    retire the whole answer instead. Replies already sent keep the text they were sent with."""
+    _require_standard_answer_manager(actor)
+    existing = {version.language: version for version in _standard_answer_locked(key)}
+    topic = _standard_answer_topic(topic)
+    cleaned = _standard_answer_versions(versions)
+    for language in existing:
+        if language not in cleaned:
+            raise InquiryError(
+                _(
+                    "The version in %(language)s cannot be emptied. Retire the standard answer if it "
+                    "should no longer be used."
+                )
+                % {"language": Language(language).label}
+            )
+    retired_at = next(iter(existing.values())).retired_at
+    now = timezone.now()
+    for language, (title, body) in cleaned.items():
+        version = existing.get(language)
+        if version is None:
+            version = ReplyTemplate.objects.create(
+                key=key,
+                language=language,
+                title=title,
+                body=body,
+                topic=topic,
+                retired_at=retired_at,
+                updated_at=now,
+            )
+            existing[language] = version
+            action = "inquiries.standard_answer.version_added"
+        elif (version.title, version.body, version.topic) != (title, body, topic):
+            version.title, version.body, version.topic, version.updated_at = title, body, topic, now
+            version.save(update_fields=["title", "body", "topic", "updated_at"])
+            action = "inquiries.standard_answer.updated"
+        else:
+            continue
+        audit_record(
+            actor=actor,
+            action=action,
+            obj=version,
+            payload={"key": key, "language": language, "topic": topic},
+        )
+    return sorted(existing.values(), key=lambda version: version.language)
+
+
+@transaction.atomic
+def standard_answer_retire(*, actor: User, key: str) -> list[ReplyTemplate]:
+    """No longer offered when answering, in any language; kept, and can be reactivated."""
+    _require_standard_answer_manager(actor)
+    versions = _standard_answer_locked(key)
+    if all(version.retired_at for version in versions):
+        raise InquiryError(_("This standard answer is already retired."))
+    now = timezone.now()
+    for version in versions:
+        version.retired_at = now
+        version.save(update_fields=["retired_at"])
+        audit_record(
+            actor=actor,
+            action="inquiries.standard_answer.retired",
+            obj=version,
+            payload={"key": key, "language": version.language},
+        )
+    return versions
+
+
+@transaction.atomic
+def standard_answer_reactivate(*, actor: User, key: str) -> list[ReplyTemplate]:
+    _require_standard_answer_manager(actor)
+    versions = _standard_answer_locked(key)
+    if not any(version.retired_at for version in versions):
+        raise InquiryError(_("This standard answer is in use."))
+    for version in versions:
+        version.retired_at = None
+        version.save(update_fields=["retired_at"])
+        audit_record(
+            actor=actor,
+            action="inquiries.standard_answer.reactivated",
+            obj=version,
+            payload={"key": key, "language": version.language},
+        )
+    return versions
 
 
 @transaction.atomic

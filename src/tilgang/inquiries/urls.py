@@ -1,7 +1,7 @@
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
-from tilgang.core.navigation import register_nav, staff
+from tilgang.core.navigation import has_any_role, register_nav, staff
 from tilgang.core.permissions import PUBLIC, STAFF, only, register
 from tilgang.core.roles import Role
 from tilgang.inquiries import views
@@ -20,8 +20,10 @@ urlpatterns = [
     path("innsyn/klage/<str:token>/", views.innsyn_appeal, name="innsyn_appeal"),
     # Staff: the inquiry queue.
     path("ko/", views.queue, name="queue"),
+    path("telefon/", views.phone_inquiry_new, name="phone_inquiry_new"),
     path("ko/<str:reference>/", views.inquiry_detail, name="inquiry"),
     path("ko/<str:reference>/svar/", views.inquiry_answer, name="inquiry_answer"),
+    path("ko/<str:reference>/svar-telefon/", views.inquiry_answer_phone, name="inquiry_answer_phone"),
     path("ko/<str:reference>/sprak/", views.inquiry_language, name="inquiry_language"),
     path("ko/<str:reference>/videresend/", views.inquiry_forward, name="inquiry_forward"),
     path("ko/<str:reference>/inviter/", views.inquiry_invite, name="inquiry_invite"),
@@ -32,6 +34,18 @@ urlpatterns = [
     path("tal/", views.figures, name="figures"),
     path("tal/csv/", views.figures_csv, name="figures_csv"),
     path("seksjonar/", views.sections, name="sections"),
+    # Staff: standard answers.
+    path("standardsvar/", views.standard_answers, name="standard_answers"),
+    path("standardsvar/ny/", views.standard_answer_new, name="standard_answer_new"),
+    path("standardsvar/<slug:key>/endre/", views.standard_answer_edit, name="standard_answer_edit"),
+    path(
+        "standardsvar/<slug:key>/trekk-tilbake/", views.standard_answer_retire, name="standard_answer_retire"
+    ),
+    path(
+        "standardsvar/<slug:key>/ta-i-bruk/",
+        views.standard_answer_reactivate,
+        name="standard_answer_reactivate",
+    ),
     # Staff: innsyn.
     path("innsyn/", views.innsyn_queue, name="innsyn_queue"),
     path("innsyn/<str:reference>/", views.innsyn_detail, name="innsyn_detail"),
@@ -51,6 +65,7 @@ urlpatterns = [
 
 INFO = only(Role.INFORMATION_SERVICE)
 MANAGEMENT = only(Role.INFORMATION_SERVICE, Role.HEAD_OF_SECTION, Role.ADMINISTRATOR)
+STANDARD_ANSWERS = only(Role.INFORMATION_SERVICE, Role.ADMINISTRATOR)
 
 register(
     {
@@ -66,6 +81,8 @@ register(
         "inquiries:queue": STAFF,
         "inquiries:inquiry": STAFF,
         "inquiries:inquiry_answer": STAFF,
+        "inquiries:inquiry_answer_phone": STAFF,
+        "inquiries:phone_inquiry_new": INFO,
         "inquiries:inquiry_language": STAFF,
         "inquiries:inquiry_forward": INFO,
         "inquiries:inquiry_invite": STAFF,
@@ -76,6 +93,11 @@ register(
         "inquiries:figures": MANAGEMENT,
         "inquiries:figures_csv": MANAGEMENT,
         "inquiries:sections": INFO,
+        "inquiries:standard_answers": STANDARD_ANSWERS,
+        "inquiries:standard_answer_new": STANDARD_ANSWERS,
+        "inquiries:standard_answer_edit": STANDARD_ANSWERS,
+        "inquiries:standard_answer_retire": STANDARD_ANSWERS,
+        "inquiries:standard_answer_reactivate": STANDARD_ANSWERS,
         "inquiries:innsyn_queue": INFO,
         "inquiries:innsyn_detail": INFO,
         "inquiries:innsyn_grant": INFO,
@@ -98,3 +120,9 @@ def _not_staff(user) -> bool:
 register_nav("inquiries:ask", _("Contact us"), _not_staff, order=40)
 register_nav("inquiries:journal", _("Public journal"), lambda user: True, order=41)
 register_nav("inquiries:queue", _("Inquiries"), staff, order=42)
+register_nav(
+    "inquiries:standard_answers",
+    _("Standard answers"),
+    has_any_role(Role.INFORMATION_SERVICE, Role.ADMINISTRATOR),
+    order=43,
+)

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -29,9 +30,12 @@ from tilgang.inquiries.forms import (
     JournalRecordForm,
     JournalSearchForm,
     LanguageForm,
+    PhoneAnswerForm,
+    PhoneInquiryForm,
     RefuseForm,
     RespondentForm,
     SectionForm,
+    StandardAnswerForm,
     SurveyForm,
 )
 from tilgang.inquiries.models import (
@@ -44,11 +48,12 @@ from tilgang.inquiries.models import (
     InquiryAttachment,
     InquiryStatus,
     JournalEntry,
+    MessageKind,
     Rejection,
-    ReplyTemplate,
     Respondent,
     Section,
     Survey,
+    Topic,
 )
 from tilgang.inquiries.service_level import ClockState
 
@@ -66,7 +71,9 @@ def _language(request: HttpRequest) -> str:
 
 def ask(request: HttpRequest) -> HttpResponse:
     """The public question form: no account, a honeypot and rate limits instead of a CAPTCHA."""
-    form = InquiryForm(request.POST or None)
+    # ?emne=<topic> preselects the topic (other pages link here, e.g. to ask for a user account).
+    topic = request.GET.get("emne", "")
+    form = InquiryForm(request.POST or None, initial={"topic": topic} if topic in Topic.values else None)
     status = 200
     if request.method == "POST":
         ip = client_ip(request)
@@ -152,16 +159,52 @@ def _visible_inquiry(request: AuthedRequest, reference: str) -> Inquiry:
     return inquiry
 
 
+def _now_to_the_minute():
+    return timezone.localtime().replace(second=0, microsecond=0)
+
+
 def inquiry_detail(request: AuthedRequest, reference: str) -> HttpResponse:
     inquiry = _visible_inquiry(request, reference)
-    templates = ReplyTemplate.objects.filter(language=inquiry.language)
-    initial = {}
-    chosen = request.GET.get("mal")
-    if chosen and chosen.isdigit():
-        template = templates.filter(pk=int(chosen)).first()
-        if template is not None:
-            initial["body"] = template.body
+    chosen = request.GET.get("mal", "")
+    template = _offered_template(inquiry, chosen)
+    body = template.body if template is not None else None
+    return _inquiry_page(request, inquiry, answer_body=body, phone_body=body, chosen=chosen)
+
+
+def _offered_template(inquiry: Inquiry, chosen: str):
+    # DOMAIN R-INFO-2: only standard answers in the reply language, and none that are retired.
+    if not str(chosen).isdigit():
+        return None
+    return selectors.reply_templates_offered(inquiry.language).filter(pk=int(chosen)).first()
+
+
+def _inquiry_page(
+    request: AuthedRequest,
+    inquiry: Inquiry,
+    *,
+    answer_body: str | None = None,
+    phone_body: str | None = None,
+    phone_given_at=None,
+    chosen: str = "",
+    ask_template=None,
+    target: str = "",
+) -> HttpResponse:
+    templates = list(selectors.reply_templates_offered(inquiry.language))
+    if not str(chosen).isdigit() or all(str(t.pk) != str(chosen) for t in templates):
+        # Preselect a standard answer on the inquiry's topic.
+        chosen = next((str(t.pk) for t in templates if t.topic == inquiry.topic), "")
     is_info = request.user.has_role(Role.INFORMATION_SERVICE)
+    phone_form = None
+    if inquiry.phone:
+        initial = {"given_at": phone_given_at or _now_to_the_minute()}
+        if phone_body is not None:
+            initial["body"] = phone_body
+        phone_form = PhoneAnswerForm(prefix="phone", initial=initial)
+    answer_form = None
+    if inquiry.email:
+        answer_form = AnswerForm(initial={"body": answer_body} if answer_body is not None else None)
+    # The standard answers fill the e-mail answer, or for a caller without e-mail the phone answer.
+    target = target or ("answer-form" if answer_form else "phone-answer-form")
     return render(
         request,
         "inquiries/inquiry.html",
@@ -170,13 +213,52 @@ def inquiry_detail(request: AuthedRequest, reference: str) -> HttpResponse:
             "state": selectors.clock_state(inquiry),
             "thread": inquiry.messages.select_related("author").prefetch_related("attachments"),
             "templates": templates,
-            "answer_form": AnswerForm(initial=initial),
+            "chosen": chosen,
+            "template_target": target,
+            "template_action": reverse(
+                "inquiries:inquiry_answer" if target == "answer-form" else "inquiries:inquiry_answer_phone",
+                args=[inquiry.reference],
+            ),
+            "ask_template": ask_template,
+            "missing_standard_answers": selectors.standard_answers_missing(inquiry.language),
+            "can_manage_standard_answers": services.may_manage_standard_answers(request.user),
+            "answer_form": answer_form,
+            "phone_form": phone_form,
+            "phone_answered": inquiry.messages.filter(kind=MessageKind.PHONE_REPLY).exists(),
             "language_form": LanguageForm(initial={"language": inquiry.language}),
             "forward_form": ForwardForm() if is_info else None,
             "close_form": CloseForm(),
             "is_info": is_info,
             "guess_label": Language(inquiry.language_guess).label,
         },
+    )
+
+
+def _with_template(request: AuthedRequest, reference: str, *, typed: str, phone: bool) -> HttpResponse:
+    """ "Use this standard answer" inside the answer form: what was typed is kept. An empty box gets the
+    standard answer; otherwise the user is asked whether to replace the text or add the answer after it."""
+    inquiry = _visible_inquiry(request, reference)
+    chosen = request.POST.get("mal", "")
+    template = _offered_template(inquiry, chosen)
+    how = request.POST.get("use_template", "")
+    body, ask = typed, None
+    if template is not None:
+        if not typed.strip() or how == "replace":
+            body = template.body
+        elif how == "append":
+            body = typed.rstrip() + "\n\n" + template.body
+        else:
+            ask = template
+    given_at = request.POST.get("phone-given_at") or None
+    return _inquiry_page(
+        request,
+        inquiry,
+        answer_body=None if phone else body,
+        phone_body=body if phone else None,
+        phone_given_at=given_at,
+        chosen=chosen,
+        ask_template=ask,
+        target="phone-answer-form" if phone else "answer-form",
     )
 
 
@@ -193,6 +275,8 @@ def _act(request: AuthedRequest, reference: str, action, success: str) -> HttpRe
 
 @require_POST
 def inquiry_answer(request: AuthedRequest, reference: str) -> HttpResponse:
+    if "use_template" in request.POST:
+        return _with_template(request, reference, typed=request.POST.get("body", ""), phone=False)
     form = AnswerForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Write the answer before sending it."))
@@ -205,6 +289,54 @@ def inquiry_answer(request: AuthedRequest, reference: str) -> HttpResponse:
         ),
         _("The answer was sent."),
     )
+
+
+@require_POST
+def inquiry_answer_phone(request: AuthedRequest, reference: str) -> HttpResponse:
+    if "use_template" in request.POST:
+        return _with_template(request, reference, typed=request.POST.get("phone-body", ""), phone=True)
+    form = PhoneAnswerForm(request.POST, prefix="phone")
+    if not form.is_valid():
+        messages.error(request, _("Write what you told the caller, and when."))
+        return redirect("inquiries:inquiry", reference=reference)
+    return _act(
+        request,
+        reference,
+        lambda inquiry: services.inquiry_answer_by_phone(
+            actor=request.user,
+            inquiry=inquiry,
+            body=form.cleaned_data["body"],
+            given_at=form.cleaned_data["given_at"],
+        ),
+        _("The answer given by phone is recorded, and the inquiry is answered."),
+    )
+
+
+def phone_inquiry_new(request: AuthedRequest) -> HttpResponse:
+    """Register a question received by phone; it enters the queue like any other inquiry."""
+    form = PhoneInquiryForm(request.POST or None, initial={"received_at": _now_to_the_minute()})
+    if request.method == "POST" and form.is_valid():
+        data: dict[str, Any] = form.cleaned_data
+        try:
+            inquiry = services.inquiry_register_phone(
+                actor=request.user,
+                name=data["name"],
+                email=data["email"],
+                phone=data["phone"],
+                topic=data["topic"],
+                text=data["text"],
+                received_at=data["received_at"],
+            )
+        except services.InquiryError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                _("The phone inquiry is registered as %(reference)s and is in the queue.")
+                % {"reference": inquiry.reference},
+            )
+            return redirect("inquiries:inquiry", reference=inquiry.reference)
+    return render(request, "inquiries/phone_new.html", {"form": form}, status=400 if form.errors else 200)
 
 
 @require_POST
@@ -343,6 +475,114 @@ def sections(request: AuthedRequest) -> HttpResponse:
         request,
         "inquiries/sections.html",
         {"form": form, "sections": Section.objects.prefetch_related("members")},
+    )
+
+
+# --- staff: standard answers (DOMAIN R-INFO-2) ------------------------------------------------------
+
+
+def standard_answers(request: AuthedRequest) -> HttpResponse:
+    answers = selectors.standard_answers()
+    active = [answer for answer in answers if not answer.retired]
+    return render(
+        request,
+        "inquiries/standard_answers.html",
+        {
+            "groups": selectors.standard_answers_by_topic(active),
+            "retired": [answer for answer in answers if answer.retired],
+            "incomplete": sum(1 for answer in active if answer.missing),
+        },
+    )
+
+
+def _standard_answer_form(request: AuthedRequest, *, answer: selectors.StandardAnswer | None):
+    initial: dict[str, Any] = {}
+    if answer is not None:
+        initial = {"key": answer.key, "topic": answer.topic}
+        for code, version in answer.versions.items():
+            initial[f"title_{code}"], initial[f"body_{code}"] = version.title, version.body
+    return StandardAnswerForm(request.POST or None, initial=initial, editing=answer is not None)
+
+
+def standard_answer_new(request: AuthedRequest) -> HttpResponse:
+    form = _standard_answer_form(request, answer=None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.standard_answer_create(
+                actor=request.user,
+                key=form.cleaned_data["key"],
+                topic=form.cleaned_data["topic"],
+                versions=form.versions(),
+            )
+        except services.InquiryError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The standard answer was created."))
+            return redirect("inquiries:standard_answers")
+    return render(
+        request,
+        "inquiries/standard_answer_form.html",
+        {"form": form, "answer": None},
+        status=400 if form.errors else 200,
+    )
+
+
+def _standard_answer(key: str) -> selectors.StandardAnswer:
+    found = selectors.standard_answers(key=key)
+    if not found:
+        raise Http404
+    return found[0]
+
+
+def standard_answer_edit(request: AuthedRequest, key: str) -> HttpResponse:
+    answer = _standard_answer(key)
+    form = _standard_answer_form(request, answer=answer)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.standard_answer_update(
+                actor=request.user, key=answer.key, topic=form.cleaned_data["topic"], versions=form.versions()
+            )
+        except services.InquiryError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The standard answer was saved."))
+            return redirect("inquiries:standard_answers")
+    return render(
+        request,
+        "inquiries/standard_answer_form.html",
+        {"form": form, "answer": answer},
+        status=400 if form.errors else 200,
+    )
+
+
+def _standard_answer_act(request: AuthedRequest, key: str, action, success: str) -> HttpResponse:
+    answer = _standard_answer(key)
+    try:
+        action(answer.key)
+    except services.InquiryError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, success)
+    return redirect("inquiries:standard_answers")
+
+
+@require_POST
+def standard_answer_retire(request: AuthedRequest, key: str) -> HttpResponse:
+    return _standard_answer_act(
+        request,
+        key,
+        lambda key: services.standard_answer_retire(actor=request.user, key=key),
+        _("The standard answer is retired: it is no longer offered when answering."),
+    )
+
+
+@require_POST
+def standard_answer_reactivate(request: AuthedRequest, key: str) -> HttpResponse:
+    return _standard_answer_act(
+        request,
+        key,
+        lambda key: services.standard_answer_reactivate(actor=request.user, key=key),
+        _("The standard answer is in use again."),
     )
 
 

@@ -4,11 +4,12 @@ Command paths are unique (REMS style): ``POST /institutions/lists/{id}/apply``."
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -372,6 +373,7 @@ class AttachmentOut(Schema):
     content_type: str
     size: int
     sha256: str
+    uploaded_at: datetime
 
 
 class RequestOut(Schema):
@@ -468,6 +470,49 @@ def request_attach(request, request_id: int, kind: Form[AttachmentKind], file: F
     except (UploadError, *ERRORS) as error:
         return _error(error)
     return Status(201, attachment)
+
+
+@router.post(
+    "/approval-requests/{int:request_id}/attachments/{int:attachment_id}/remove",
+    response={204: None, 400: ErrorOut},
+    url_name="institution_request_detach",
+)
+def request_detach(request, request_id: int, attachment_id: int):
+    try:
+        services.approval_request_detach(
+            actor=request.user, request=_visible(request, request_id), attachment_id=attachment_id
+        )
+    except ERRORS as error:
+        return _error(error)
+    return Status(204, None)
+
+
+@router.get(
+    "/approval-requests/{int:request_id}/attachments/{int:attachment_id}",
+    url_name="institution_request_attachment",
+)
+def request_attachment(request, request_id: int, attachment_id: int):
+    """The attachment's file, to the applicant and to assessors (as the request itself)."""
+    attachment = get_object_or_404(_visible(request, request_id).attachments, pk=attachment_id)
+    return FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=True,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+
+
+@router.get("/approval-requests/{int:request_id}/letter", url_name="institution_request_letter")
+def request_letter(request, request_id: int):
+    approval_request = _visible(request, request_id)
+    if not approval_request.letter:
+        raise Http404
+    return FileResponse(
+        approval_request.letter.open("rb"),
+        as_attachment=False,
+        filename=f"decision-{approval_request.pk}.pdf",
+        content_type="application/pdf",
+    )
 
 
 @router.post(
@@ -726,6 +771,9 @@ register(
         "api:institution_request_create": SIGNED_IN,
         "api:institution_request_update": SIGNED_IN,
         "api:institution_request_attach": SIGNED_IN,
+        "api:institution_request_detach": SIGNED_IN,
+        "api:institution_request_attachment": SIGNED_IN,
+        "api:institution_request_letter": SIGNED_IN,
         "api:institution_request_submit": SIGNED_IN,
         "api:institution_request_checklist": ASSESSORS,
         "api:institution_request_ask_more": ASSESSORS,

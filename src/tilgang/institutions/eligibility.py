@@ -347,7 +347,7 @@ def eligibility(
 
 def _not_approved(institution: Institution | None, fact: ApprovalFact, on: date) -> Finding:
     alternative = _(
-        "Without an approved institution, a project funded by the Research Council of Norway or another research programme, or commissioned by a public body under the standard research agreement, may apply (R-ELIG-4)."
+        "Without an approved institution, a project funded by the Research Council of Norway or another research programme, or commissioned by a public body under the standard research agreement, may apply."
     )
     if institution is None:
         return Finding(
@@ -363,7 +363,7 @@ def _not_approved(institution: Institution | None, fact: ApprovalFact, on: date)
             _("The approval of %(name)s as a research institution expired on %(day)s.")
             % {"name": institution.name, "day": fact.expired_on},
             _(
-                "The institution must be approved again: by the Research Council of Norway, Eurostat, or the office (R-ELIG-2)."
+                "The institution must be approved again: by the Research Council of Norway, Eurostat, or the office."
             )
             + " "
             + alternative,

@@ -116,6 +116,19 @@ class ApprovalRequestForm(DsFormMixin, forms.Form):
     company_certificate = DocumentField(label=AttachmentKind.COMPANY_CERTIFICATE.label)
     research_statement_file = DocumentField(label=AttachmentKind.RESEARCH_STATEMENT.label)
 
+    def __init__(self, *args, draft: bool = False, kept: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kept = kept or {}  # field -> StagedAttachment: files kept on the server from an earlier try
+        if draft:  # a draft takes the attachments at hand; the rest are added on the request's page
+            for name in ATTACHMENT_FIELDS:
+                self.fields[name].required = False
+        for name in self.kept:
+            self.fields[name].required = False
+
+    def attachment_rows(self) -> list[tuple[forms.BoundField, object]]:
+        """Each attachment field with the file already kept for it (or None)."""
+        return [(self[name], self.kept.get(name)) for name in ATTACHMENT_FIELDS]
+
     def clean(self):
         data = super().clean() or {}
         country = (data.get("country") or "NO").strip().upper()
@@ -153,11 +166,56 @@ ProjectFormSet = forms.formset_factory(ProjectForm, extra=3, min_num=1, validate
 
 
 class CompleteRequestForm(DsFormMixin, forms.Form):
+    """The figures of a draft, or of a request the office has asked more about; the projects go in a
+    ``ProjectFormSet`` and the attachments are added on the request's page (``AttachmentForm``)."""
+
     research_statement = ApprovalRequestForm.base_fields["research_statement"]
     rd_person_years = ApprovalRequestForm.base_fields["rd_person_years"]
     staff_count = ApprovalRequestForm.base_fields["staff_count"]
-    kind = forms.ChoiceField(label=_("Kind of attachment"), choices=AttachmentKind.choices, required=False)
-    file = DocumentField(label=_("Attachment"), required=False)
+
+
+class AttachmentForm(DsFormMixin, forms.Form):
+    """One attachment to a request. For a required kind the kind is fixed and names the file input;
+    for another attachment it is chosen. Several of these forms share the request's page, so each has
+    its own element ids (``id_<slot>_<field>``)."""
+
+    kind = forms.ChoiceField(label=_("Kind of attachment"), choices=AttachmentKind.choices)
+    # Empty files reach validate_document, whose message names the file.
+    file = DocumentField(
+        label=_("File"),
+        allow_empty_file=True,
+        error_messages={"required": _("Choose the file to upload.")},
+    )
+
+    def __init__(self, *args, kind: str | None = None, **kwargs):
+        self.fixed_kind = kind
+        self.slot = kind or "another"
+        kwargs.setdefault("auto_id", f"id_{self.slot}_%s")
+        super().__init__(*args, **kwargs)
+        if kind:
+            self.fields["kind"].initial = kind
+            self.fields["kind"].widget = forms.HiddenInput()
+            self.fields["file"].label = AttachmentKind(kind).label
+        else:
+            self.fields["kind"].initial = AttachmentKind.OTHER
+        self._describe(errors={})
+
+    def clean_kind(self):
+        return self.fixed_kind or self.cleaned_data["kind"]
+
+    def _describe(self, errors) -> None:
+        # DsFormMixin ties help and errors to ``id_<name>``; here the ids carry the slot.
+        for name, field in self.fields.items():
+            auto_id = self[name].auto_id
+            ids = [f"{auto_id}_error"] if name in errors else []
+            ids += [f"{auto_id}_help"] if field.help_text else []
+            field.widget.attrs.pop("aria-describedby", None)
+            if ids:
+                field.widget.attrs["aria-describedby"] = " ".join(ids)
+
+    def full_clean(self):
+        super().full_clean()
+        self._describe(errors=self.errors)
 
 
 class ChecklistForm(forms.Form):

@@ -321,3 +321,24 @@ class FundedProject(models.Model):
 
     def covers(self, day: date) -> bool:
         return self.valid_from <= day <= self.valid_to
+
+
+STAGED_ATTACHMENT_HOURS = 24  # a kept file of an unfinished new-request form is removed after this
+
+
+class StagedAttachment(models.Model):
+    """A checked document from the new-request form, kept on the server while the user corrects the
+    form (a browser cannot send a chosen file again after a refused form). It becomes a
+    ``RequestAttachment`` when the request is made; unused ones are swept after a day."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=30, choices=AttachmentKind.choices)
+    file = models.FileField(upload_to="institutions/staged/")
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "created_at"]

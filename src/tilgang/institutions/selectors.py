@@ -17,6 +17,7 @@ from tilgang.institutions.models import (
     FundedProject,
     Institution,
     InstitutionKind,
+    StagedAttachment,
 )
 
 EXPIRY_WARNING_DAYS = 30
@@ -40,6 +41,31 @@ def approval_requests_visible_to(user) -> QuerySet[ApprovalRequest]:
     if user.has_role(Role.ADMINISTRATOR) or user.has_role(Role.LEGAL_REVIEWER):
         return requests
     return requests.filter(applicant=user)
+
+
+def latest_approval_requests(institutions) -> dict[int, ApprovalRequest]:
+    """The newest sent or open request to approve each institution, by institution id (for the public
+    "may we apply?" page: a request being assessed, or a refusal, is said there)."""
+    latest: dict[int, ApprovalRequest] = {}
+    for request in ApprovalRequest.objects.filter(institution__in=list(institutions)).order_by("-created_at"):
+        latest.setdefault(request.institution_id, request)
+    return latest
+
+
+def staged_attachments_kept(user, ids: dict[str, str]) -> dict[str, StagedAttachment]:
+    """The user's own kept files of the new-request form, by form field; ``ids`` come from the form's
+    hidden inputs (field -> id), so anything not the user's, not of that kind or swept is left out."""
+    from tilgang.institutions.forms import ATTACHMENT_FIELDS
+
+    wanted = {field: raw for field, raw in ids.items() if field in ATTACHMENT_FIELDS and str(raw).isdigit()}
+    rows = StagedAttachment.objects.filter(owner=user, pk__in=[int(raw) for raw in wanted.values()])
+    by_pk = {row.pk: row for row in rows}
+    kept = {}
+    for field, raw in wanted.items():
+        row = by_pk.get(int(raw))
+        if row is not None and row.kind == ATTACHMENT_FIELDS[field]:
+            kept[field] = row
+    return kept
 
 
 def affiliations_visible_to(user) -> QuerySet[Affiliation]:

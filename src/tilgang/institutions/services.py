@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tilgang.audit.services import audit_record
 from tilgang.core.roles import Role
@@ -43,6 +45,7 @@ from tilgang.institutions.models import (
     RequestAttachment,
     RequestStatus,
     ResearchProject,
+    StagedAttachment,
 )
 from tilgang.institutions.uploads import validate_document
 from tilgang.notify.services import email_send
@@ -528,21 +531,30 @@ def public_bodies_sync(*, actor, on: date | None = None, apply: bool = True) -> 
 # --- approval by the office (DOMAIN R-ELIG-2) ----------------------------------------------------
 
 CHECKLIST = (
-    ("statutes", "The statutes make research a purpose of the organisation."),
-    ("annual_report", "The last annual report shows research activity."),
-    ("register", "The company certificate shows a registered organisation and who may sign for it."),
+    ("statutes", gettext_lazy("The statutes make research a purpose of the organisation.")),
+    ("annual_report", gettext_lazy("The last annual report shows research activity.")),
+    (
+        "register",
+        gettext_lazy("The company certificate shows a registered organisation and who may sign for it."),
+    ),
     (
         "independent",
-        "The research is independent: the organisation chooses its methods and publishes freely.",
+        gettext_lazy(
+            "The research is independent: the organisation chooses its methods and publishes freely."
+        ),
     ),
-    ("qualified_staff", "The research is done by staff with research qualifications."),
-    ("projects", "Projects of the last three years are documented with funding, amount and publication."),
-    ("rd_effort", "R&D person-years and the number of employees show real research activity."),
+    ("qualified_staff", gettext_lazy("The research is done by staff with research qualifications.")),
+    (
+        "projects",
+        gettext_lazy("Projects of the last three years are documented with funding, amount and publication."),
+    ),
+    ("rd_effort", gettext_lazy("R&D person-years and the number of employees show real research activity.")),
 )
 
 
 def checklist_items() -> list[tuple[str, str]]:
-    return [(code, _(text)) for code, text in CHECKLIST]
+    """The checklist's codes and texts in the active language (the letter renders it under the applicant's)."""
+    return [(code, str(text)) for code, text in CHECKLIST]
 
 
 def _staff_reviewers():
@@ -691,9 +703,28 @@ def approval_request_update(
     return request
 
 
+def _attachment_name(request: ApprovalRequest, kind: str, extension: str) -> str:
+    # A fresh name each time: a new file never lands on (or next to) an earlier one's path.
+    return f"{request.pk}-{kind}-{secrets.token_hex(8)}.{extension}"
+
+
+def _storage_discard(storage, name: str | None) -> None:
+    """Remove a stored file that no attachment row will point to (a failed or rolled-back upload)."""
+    try:
+        if name and storage.exists(name):
+            storage.delete(name)
+    except OSError:  # pragma: no cover - best effort; the row was never written
+        pass
+
+
 @transaction.atomic
 def approval_request_attach(*, actor, request: ApprovalRequest, kind: str, upload) -> RequestAttachment:
-    """Store one checked document (see uploads.py) with the request."""
+    """Store one checked document (see uploads.py) with the request.
+
+    The file is written in full before its row is inserted, and the row only becomes visible when the
+    transaction commits, so nobody sees an attachment whose file is half written. If writing the file
+    or anything after it fails, the stored file is removed again and nothing is recorded."""
+    request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
     _own_and_editable(request, actor)
     if kind not in AttachmentKind.values:
         raise InstitutionError(_("Unknown kind of attachment."))
@@ -708,15 +739,53 @@ def approval_request_attach(*, actor, request: ApprovalRequest, kind: str, uploa
         uploaded_by=actor,
     )
     upload.seek(0)
-    attachment.file.save(f"{request.pk}-{kind}.{checked.kind}", ContentFile(upload.read()), save=False)
-    attachment.save()
+    field = attachment.file
+    base_name = _attachment_name(request, kind, checked.kind)
+    target = field.field.generate_filename(attachment, base_name)
+    try:
+        field.save(base_name, ContentFile(upload.read()), save=False)
+        attachment.save()
+        audit_record(
+            actor=actor,
+            action="institutions.approval_request.attached",
+            obj=attachment,
+            payload={"request": request.pk, "kind": kind, "sha256": checked.sha256},
+        )
+    except BaseException as error:
+        for name in {field.name, target}:
+            _storage_discard(field.storage, name)
+        if isinstance(error, OSError):
+            raise InstitutionError(
+                _("The file %(name)s could not be stored, so nothing was saved. Try again.")
+                % {"name": checked.name}
+            ) from error
+        raise
+    return attachment
+
+
+@transaction.atomic
+def approval_request_detach(*, actor, request: ApprovalRequest, attachment_id: int) -> None:
+    """Remove an attachment while the request is a draft. Once sent, the office has seen the
+    attachments; the applicant adds a new one instead when more is asked for."""
+    request = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
+    _own_and_editable(request, actor)
+    if request.status != RequestStatus.DRAFT:
+        raise InstitutionError(
+            _("Attachments can only be removed while the request is a draft. Add a new one instead.")
+        )
+    attachment = request.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise InstitutionError(_("That attachment is not on this request."))
     audit_record(
         actor=actor,
-        action="institutions.approval_request.attached",
+        action="institutions.approval_request.detached",
         obj=attachment,
-        payload={"request": request.pk, "kind": kind, "sha256": checked.sha256},
+        payload={"request": request.pk, "kind": attachment.kind, "sha256": attachment.sha256},
     )
-    return attachment
+    storage, name = attachment.file.storage, attachment.file.name
+    attachment.delete()
+    # The file goes only once the removal is committed; a rolled-back removal keeps row and file.
+    transaction.on_commit(lambda: _storage_discard(storage, name))
 
 
 def missing_attachments(request: ApprovalRequest) -> list[str]:
@@ -766,13 +835,105 @@ def approval_request_submit(*, actor, request: ApprovalRequest) -> ApprovalReque
     return request
 
 
+def _with_files_discarded_on_failure(make):
+    """Run ``make(stored)``; if it fails, remove the files of the attachments it stored (their rows
+    are rolled back with it)."""
+    stored: list[RequestAttachment] = []
+    try:
+        return make(stored)
+    except BaseException:
+        for attachment in stored:
+            _storage_discard(attachment.file.storage, attachment.file.name)
+        raise
+
+
 @transaction.atomic
-def approval_request_send(*, actor, attachments: dict, **fields) -> ApprovalRequest:
-    """The portal's one step: create, attach every document and submit; all of it or nothing."""
+def staged_attachment_store(
+    *, actor, kind: str, upload, replaces: StagedAttachment | None = None
+) -> StagedAttachment:
+    """Keep a checked document of the new-request form on the server, owned by ``actor``, so that a
+    refused form does not lose it; ``replaces`` (the actor's earlier file for the same slot) goes."""
+    if kind not in AttachmentKind.values:
+        raise InstitutionError(_("Unknown kind of attachment."))
+    checked = getattr(upload, "checked", None) or validate_document(upload, upload.name)
+    staged = StagedAttachment(
+        owner=actor,
+        kind=kind,
+        original_name=checked.name,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+    )
+    upload.seek(0)
+    base_name = f"{actor.pk}-{kind}-{secrets.token_hex(8)}.{checked.kind}"
+    target = staged.file.field.generate_filename(staged, base_name)
+    try:
+        staged.file.save(base_name, ContentFile(upload.read()), save=False)
+        staged.save()
+    except BaseException as error:
+        for name in {staged.file.name, target}:
+            _storage_discard(staged.file.storage, name)
+        if isinstance(error, OSError):
+            raise InstitutionError(
+                _("The file %(name)s could not be stored, so nothing was saved. Try again.")
+                % {"name": checked.name}
+            ) from error
+        raise
+    if replaces is not None and replaces.owner_id == actor.pk:
+        _staged_discard(replaces)
+    audit_record(
+        actor=actor,
+        action="institutions.staged_attachment.stored",
+        obj=staged,
+        payload={"kind": kind, "sha256": checked.sha256},
+    )
+    return staged
+
+
+def _staged_discard(staged: StagedAttachment) -> None:
+    storage, name = staged.file.storage, staged.file.name
+    staged.delete()
+    transaction.on_commit(lambda: _storage_discard(storage, name))
+
+
+def _create_and_attach(*, actor, attachments: dict, stored: list, **fields) -> ApprovalRequest:
+    """Attachments are uploads or the actor's ``StagedAttachment``s; a staged one is used up."""
     request = approval_request_create(actor=actor, **fields)
     for kind, upload in attachments.items():
-        approval_request_attach(actor=actor, request=request, kind=kind, upload=upload)
-    return approval_request_submit(actor=actor, request=request)
+        if isinstance(upload, StagedAttachment):
+            if upload.owner_id != actor.pk:
+                raise InstitutionError(_("That attachment is not yours."))
+            with upload.file.open("rb") as handle:
+                document = File(handle, name=upload.original_name)
+                stored.append(
+                    approval_request_attach(actor=actor, request=request, kind=kind, upload=document)
+                )
+            _staged_discard(upload)
+        elif upload:
+            stored.append(approval_request_attach(actor=actor, request=request, kind=kind, upload=upload))
+    return request
+
+
+def approval_request_start(*, actor, attachments: dict, **fields) -> ApprovalRequest:
+    """The portal's "save as a draft": create the request with the attachments given so far, in one
+    transaction; the rest are added on the request's page before it is sent."""
+
+    @transaction.atomic
+    def make(stored):
+        return _create_and_attach(actor=actor, attachments=attachments, stored=stored, **fields)
+
+    return _with_files_discarded_on_failure(make)
+
+
+def approval_request_send(*, actor, attachments: dict, **fields) -> ApprovalRequest:
+    """The portal's one step: create, attach every document and submit; all of it or nothing."""
+
+    @transaction.atomic
+    def make(stored):
+        request = _create_and_attach(actor=actor, attachments=attachments, stored=stored, **fields)
+        return approval_request_submit(actor=actor, request=request)
+
+    return _with_files_discarded_on_failure(make)
 
 
 def _staff_check(actor) -> None:
@@ -817,7 +978,7 @@ def approval_request_ask_more(*, actor, request: ApprovalRequest, message: str) 
     email_send(
         to=request.applicant.email,
         template="institution_request_more_info",
-        context={"request": request, "link": f"/institusjoner/godkjenning/{request.pk}/utfyll/"},
+        context={"request": request, "link": f"/institusjoner/godkjenning/{request.pk}/"},
         language=request.applicant.language,
     )
     return request
@@ -972,9 +1133,7 @@ def funded_project_create(
             raise InstitutionError(_("Choose the public body that commissioned the project."))
         if not standard_agreement:
             raise InstitutionError(
-                _(
-                    "A commissioned project gives access only under the standard research agreement (R-ELIG-4)."
-                )
+                _("A commissioned project gives access only under the standard research agreement.")
             )
     if valid_to < valid_from:
         raise InstitutionError(_("The project cannot end before it starts."))

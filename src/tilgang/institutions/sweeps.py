@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from tilgang.audit.services import audit_record
 from tilgang.core.roles import Role
-from tilgang.institutions.models import Approval
+from tilgang.institutions.models import STAGED_ATTACHMENT_HOURS, Approval, StagedAttachment
 from tilgang.institutions.selectors import EXPIRY_WARNING_DAYS
 from tilgang.notify.services import email_send
 
@@ -67,4 +67,29 @@ def approvals_expiring(now: datetime) -> int:
     return acted
 
 
-SWEEPS = [approvals_expiring]
+def staged_attachments_expire(now: datetime) -> int:
+    """Remove the kept files of new-request forms that were never sent (older than a day)."""
+    from tilgang.institutions.services import _storage_discard
+
+    removed = 0
+    for staged in StagedAttachment.objects.filter(
+        created_at__lt=now - timedelta(hours=STAGED_ATTACHMENT_HOURS)
+    ):
+        storage, name = staged.file.storage, staged.file.name
+        with transaction.atomic():
+            locked = StagedAttachment.objects.select_for_update().filter(pk=staged.pk).first()
+            if locked is None:  # used for a request, or swept, meanwhile
+                continue
+            audit_record(
+                actor=None,
+                action="institutions.staged_attachment.expired",
+                obj=locked,
+                payload={"kind": locked.kind},
+            )
+            locked.delete()
+        _storage_discard(storage, name)
+        removed += 1
+    return removed
+
+
+SWEEPS = [approvals_expiring, staged_attachments_expire]

@@ -5,6 +5,7 @@ from tilgang.core.navigation import has_any_role, register_nav
 from tilgang.core.permissions import ADMIN, PUBLIC, SIGNED_IN, STAFF, only, register
 from tilgang.core.roles import Role
 from tilgang.institutions import views
+from tilgang.institutions.models import ApprovalRequest
 
 app_name = "institutions"
 
@@ -24,6 +25,11 @@ urlpatterns = [
     path("godkjenning/ny/", views.request_new, name="request_new"),
     path("godkjenning/<int:pk>/", views.request_detail, name="request_detail"),
     path("godkjenning/<int:pk>/utfyll/", views.request_complete, name="request_complete"),
+    path("godkjenning/<int:pk>/vedlegg/", views.request_attach, name="request_attach"),
+    path(
+        "godkjenning/<int:pk>/vedlegg/<int:attachment_id>/fjern/", views.request_detach, name="request_detach"
+    ),
+    path("godkjenning/<int:pk>/send/", views.request_submit, name="request_submit"),
     path("godkjenning/<int:pk>/sjekkliste/", views.request_checklist, name="request_checklist"),
     path("godkjenning/<int:pk>/be-om-mer/", views.request_more, name="request_more"),
     path("godkjenning/<int:pk>/godkjenn/", views.request_approve, name="request_approve"),
@@ -58,6 +64,10 @@ register(
         "institutions:request_new": SIGNED_IN,
         "institutions:request_detail": SIGNED_IN,
         "institutions:request_complete": SIGNED_IN,
+        # The applicant's own request only (404 for anyone else, assessors included).
+        "institutions:request_attach": SIGNED_IN,
+        "institutions:request_detach": SIGNED_IN,
+        "institutions:request_submit": SIGNED_IN,
         "institutions:request_checklist": ASSESSORS,
         "institutions:request_more": ASSESSORS,
         "institutions:request_approve": ASSESSORS,
@@ -83,10 +93,16 @@ def _external(user) -> bool:
 
 
 register_nav("institutions:check", _("May we apply?"), _anonymous, order=20)
-register_nav(
-    "institutions:request_list",
-    _("Approval requests"),
-    has_any_role(Role.ADMINISTRATOR, Role.LEGAL_REVIEWER),
-    order=61,
-)
+_assessor = has_any_role(Role.ADMINISTRATOR, Role.LEGAL_REVIEWER)
+
+
+def _assessor_or_requester(user) -> bool:
+    """Assessors see every request; anyone who has made one reaches their own from the menu too."""
+    if _assessor(user):
+        return True
+    return user.is_authenticated and ApprovalRequest.objects.filter(applicant=user).exists()
+
+
+# One entry per route (register_nav keeps the first), so both audiences share this visibility test.
+register_nav("institutions:request_list", _("Approval requests"), _assessor_or_requester, order=61)
 register_nav("institutions:mine", _("My affiliation"), _external, order=85)

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -20,6 +21,7 @@ from tilgang.institutions.forms import (
     ApprovalRecordForm,
     ApprovalRequestForm,
     ApproveForm,
+    AttachmentForm,
     ChecklistForm,
     CompleteRequestForm,
     FundedProjectForm,
@@ -34,6 +36,7 @@ from tilgang.institutions.lists import ListLayoutError
 from tilgang.institutions.models import (
     AttachmentKind,
     Institution,
+    InstitutionKind,
     ListImport,
     RequestAttachment,
     RequestStatus,
@@ -199,10 +202,37 @@ def check(request: HttpRequest) -> HttpResponse:
     if form.is_valid() and form.cleaned_data["q"].strip():
         query = form.cleaned_data["q"].strip()
         today = timezone.localdate()
-        for institution in selectors.institutions_search(query)[:20]:
+        found = list(selectors.institutions_search(query)[:20])
+        latest = selectors.latest_approval_requests(found)
+        for institution in found:
             result = eligibility(institution=institution, on=today, purpose_statistical=True)
-            results.append({"institution": institution, "result": result})
-    return render(request, "institutions/check.html", {"form": form, "results": results, "q": query})
+            last = latest.get(institution.pk)
+            pending = last if last is not None and last.is_open else None
+            refused = last if last is not None and last.status == RequestStatus.REFUSED else None
+            results.append(
+                {
+                    "institution": institution,
+                    "result": result,
+                    "pending": pending,
+                    "refused": refused if not result.may_apply else None,
+                    # Only an organisation that is not approved, not a public body and has no request
+                    # under way is offered the way to ask the office for approval.
+                    "may_request": not result.may_apply
+                    and pending is None
+                    and institution.kind != InstitutionKind.PUBLIC_BODY
+                    and not institution.ceased_on,
+                }
+            )
+    return render(
+        request,
+        "institutions/check.html",
+        {
+            "form": form,
+            "results": results,
+            "q": query,
+            "show_request_path": not results or any(item["may_request"] for item in results),
+        },
+    )
 
 
 # --- approval by the office ----------------------------------------------------------------------
@@ -225,31 +255,67 @@ def request_list(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def request_new(request: AuthedRequest) -> HttpResponse:
-    form = ApprovalRequestForm(request.POST or None, request.FILES or None)
-    projects = ProjectFormSet(request.POST or None, prefix="projects")
-    if request.method == "POST" and form.is_valid() and projects.is_valid():
-        data = form.cleaned_data
+def _keep_uploads(request: AuthedRequest, form: ApprovalRequestForm) -> None:
+    """Keep every checked file of a posted new-request form on the server (it replaces the file kept
+    for its field before), so that a refused form never makes the user choose the files again."""
+    for field in ATTACHMENT_FIELDS:
+        upload = form.cleaned_data.get(field) if field not in form.errors else None
+        if not upload:
+            continue
         try:
-            approval_request = services.approval_request_send(
+            form.kept[field] = services.staged_attachment_store(
                 actor=request.user,
-                name=data["name"],
-                orgnr=data.get("orgnr", ""),
-                country=data["country"],
-                foreign_id=data.get("foreign_id", ""),
-                research_statement=data["research_statement"],
-                rd_person_years=data["rd_person_years"],
-                staff_count=data["staff_count"],
-                projects=[row for row in projects.cleaned_data if row],
-                attachments={kind: data[field] for field, kind in ATTACHMENT_FIELDS.items()},
+                kind=ATTACHMENT_FIELDS[field],
+                upload=upload,
+                replaces=form.kept.get(field),
             )
         except ERRORS as error:
-            form.add_error(None, _error_text(error))
-        else:
-            messages.success(
-                request, _("The request is sent. You will get an e-mail when it has been assessed.")
-            )
-            return redirect("institutions:request_detail", approval_request.pk)
+            form.add_error(field, _error_text(error))
+
+
+def request_new(request: AuthedRequest) -> HttpResponse:
+    draft = "draft" in request.POST
+    kept = {}
+    if request.method == "POST":
+        kept = selectors.staged_attachments_kept(
+            request.user, {field: request.POST.get(f"kept_{field}", "") for field in ATTACHMENT_FIELDS}
+        )
+    form = ApprovalRequestForm(request.POST or None, request.FILES or None, draft=draft, kept=kept)
+    projects = ProjectFormSet(request.POST or None, prefix="projects")
+    if request.method == "POST":
+        valid = form.is_valid() & projects.is_valid()
+        _keep_uploads(request, form)
+        if valid and not form.errors:
+            data = form.cleaned_data
+            fields = {
+                "name": data["name"],
+                "orgnr": data.get("orgnr", ""),
+                "country": data["country"],
+                "foreign_id": data.get("foreign_id", ""),
+                "research_statement": data["research_statement"],
+                "rd_person_years": data["rd_person_years"],
+                "staff_count": data["staff_count"],
+                "projects": [row for row in projects.cleaned_data if row],
+                "attachments": {kind: form.kept.get(field) for field, kind in ATTACHMENT_FIELDS.items()},
+            }
+            try:
+                if draft:
+                    approval_request = services.approval_request_start(actor=request.user, **fields)
+                else:
+                    approval_request = services.approval_request_send(actor=request.user, **fields)
+            except ERRORS as error:
+                form.add_error(None, _error_text(error))
+            else:
+                if draft:
+                    messages.success(
+                        request,
+                        _("The request is saved as a draft. Add the missing attachments, then send it."),
+                    )
+                else:
+                    messages.success(
+                        request, _("The request is sent. You will get an e-mail when it has been assessed.")
+                    )
+                return redirect("institutions:request_detail", approval_request.pk)
     return render(request, "institutions/request_new.html", {"form": form, "projects": projects})
 
 
@@ -260,9 +326,33 @@ def _visible_request(request: AuthedRequest, pk: int):
     return found
 
 
-def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+def _own_request(request: AuthedRequest, pk: int):
     approval_request = _visible_request(request, pk)
+    if approval_request.applicant_id != request.user.pk:
+        raise Http404
+    return approval_request
+
+
+def _editable_by(approval_request, user) -> bool:
+    return approval_request.applicant_id == user.pk and approval_request.status in (
+        RequestStatus.DRAFT,
+        RequestStatus.MORE_INFO,
+    )
+
+
+def _upload_forms(approval_request, bound: AttachmentForm | None = None) -> list[AttachmentForm]:
+    """One form for each required attachment still missing, then one for any other attachment;
+    ``bound`` (a refused upload, with its errors) takes the place of its slot."""
+    forms = [AttachmentForm(kind=kind) for kind in services.missing_attachments(approval_request)]
+    forms.append(AttachmentForm())
+    if bound is not None:
+        forms = [bound if form.slot == bound.slot else form for form in forms]
+    return forms
+
+
+def _request_page(request: AuthedRequest, approval_request, *, bound: AttachmentForm | None = None):
     assessor = _is_assessor(request.user)
+    editable = _editable_by(approval_request, request.user)
     items = services.checklist_items()
     return render(
         request,
@@ -270,6 +360,10 @@ def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
         {
             "req": approval_request,
             "assessor": assessor,
+            "editable": editable,
+            "removable": editable and approval_request.status == RequestStatus.DRAFT,
+            "attachments": approval_request.attachments.select_related("uploaded_by"),
+            "upload_forms": _upload_forms(approval_request, bound) if editable else [],
             "checklist": [(code, text, approval_request.checklist.get(code, False)) for code, text in items],
             "checklist_form": ChecklistForm(items=items, ticked=approval_request.checklist),
             "more_form": MoreInfoForm(),
@@ -283,17 +377,97 @@ def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
+def request_detail(request: AuthedRequest, pk: int) -> HttpResponse:
+    return _request_page(request, _visible_request(request, pk))
+
+
+def _to_attachments(approval_request) -> HttpResponse:
+    return redirect(reverse("institutions:request_detail", args=[approval_request.pk]) + "#attachments")
+
+
+@require_POST
+def request_attach(request: AuthedRequest, pk: int) -> HttpResponse:
+    approval_request = _own_request(request, pk)
+    slot = request.POST.get("slot", "")
+    kind = slot if slot in services.missing_attachments(approval_request) else None
+    form = AttachmentForm(request.POST, request.FILES, kind=kind)
+    if form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            services.approval_request_attach(
+                actor=request.user, request=approval_request, kind=form.cleaned_data["kind"], upload=upload
+            )
+        except ERRORS as error:
+            form.add_error(None, _error_text(error))
+        else:
+            messages.success(
+                request,
+                _("%(name)s is uploaded as %(kind)s.")
+                % {"name": upload.name, "kind": AttachmentKind(form.cleaned_data["kind"]).label},
+            )
+            return _to_attachments(approval_request)
+    return _request_page(request, approval_request, bound=form)
+
+
+@require_POST
+def request_detach(request: AuthedRequest, pk: int, attachment_id: int) -> HttpResponse:
+    approval_request = _own_request(request, pk)
+    name = (
+        approval_request.attachments.filter(pk=attachment_id).values_list("original_name", flat=True).first()
+    )
+    try:
+        services.approval_request_detach(
+            actor=request.user, request=approval_request, attachment_id=attachment_id
+        )
+    except ERRORS as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(request, _("%(name)s is removed.") % {"name": name})
+    return _to_attachments(approval_request)
+
+
+@require_POST
+def request_submit(request: AuthedRequest, pk: int) -> HttpResponse:
+    approval_request = _own_request(request, pk)
+    again = approval_request.status == RequestStatus.MORE_INFO
+    try:
+        services.approval_request_submit(actor=request.user, request=approval_request)
+    except ERRORS as error:
+        messages.error(request, _("The request is not sent. %(reason)s") % {"reason": _error_text(error)})
+    else:
+        if again:
+            messages.success(request, _("The request is sent again."))
+        else:
+            messages.success(
+                request, _("The request is sent. You will get an e-mail when it has been assessed.")
+            )
+    return redirect("institutions:request_detail", approval_request.pk)
+
+
 def request_complete(request: AuthedRequest, pk: int) -> HttpResponse:
-    approval_request = _visible_request(request, pk)
-    if approval_request.applicant_id != request.user.pk:
-        raise Http404
+    """Change the figures and the projects of a draft, or of a request the office asked more about."""
+    approval_request = _own_request(request, pk)
+    if not _editable_by(approval_request, request.user):
+        messages.info(request, _("The request can only be changed while it is a draft or more is asked for."))
+        return redirect("institutions:request_detail", approval_request.pk)
     initial = {
         "research_statement": approval_request.research_statement,
         "rd_person_years": approval_request.rd_person_years,
         "staff_count": approval_request.staff_count,
     }
-    form = CompleteRequestForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    form = CompleteRequestForm(request.POST or None, initial=initial)
+    projects = ProjectFormSet(
+        request.POST or None,
+        prefix="projects",
+        initial=[
+            {
+                key: getattr(row, key)
+                for key in ("title", "year", "funding_source", "amount_nok", "published_where")
+            }
+            for row in approval_request.projects.all()
+        ],
+    )
+    if request.method == "POST" and form.is_valid() and projects.is_valid():
         data = form.cleaned_data
         try:
             services.approval_request_update(
@@ -302,29 +476,30 @@ def request_complete(request: AuthedRequest, pk: int) -> HttpResponse:
                 research_statement=data["research_statement"],
                 rd_person_years=data["rd_person_years"],
                 staff_count=data["staff_count"],
+                projects=[row for row in projects.cleaned_data if row],
             )
-            if data.get("file"):
-                services.approval_request_attach(
-                    actor=request.user,
-                    request=approval_request,
-                    kind=data.get("kind") or "other",
-                    upload=data["file"],
-                )
             if "submit" in request.POST:
+                again = approval_request.status == RequestStatus.MORE_INFO
                 services.approval_request_submit(actor=request.user, request=approval_request)
-                messages.success(request, _("The request is sent again."))
+                messages.success(
+                    request,
+                    _("The request is sent again.")
+                    if again
+                    else _("The request is sent. You will get an e-mail when it has been assessed."),
+                )
                 return redirect("institutions:request_detail", approval_request.pk)
         except ERRORS as error:
             form.add_error(None, _error_text(error))
         else:
             messages.success(request, _("Saved."))
-            return redirect("institutions:request_complete", approval_request.pk)
+            return redirect("institutions:request_detail", approval_request.pk)
     return render(
         request,
         "institutions/request_complete.html",
         {
             "req": approval_request,
             "form": form,
+            "projects": projects,
             "missing": [
                 AttachmentKind(kind).label for kind in services.missing_attachments(approval_request)
             ],

@@ -161,6 +161,20 @@ class Offer(models.Model):
     def is_open(self) -> bool:
         return self.status == OfferStatus.SENT
 
+    @property
+    def awaiting_signatures(self) -> bool:
+        """The applicant has accepted (invoice address, reference, signatory); the signatures are left."""
+        return (
+            self.status == OfferStatus.SENT
+            and self.kind == OfferKind.INITIAL
+            and self.acceptance_given_at is not None
+        )
+
+    def status_text(self) -> str:
+        if self.awaiting_signatures:
+            return str(_("Accepted, waiting for signatures"))
+        return self.get_status_display()
+
     def agreement_signature(self) -> Signature | None:
         return self.signatures.filter(kind=SignatureKind.AGREEMENT, revoked_at__isnull=True).first()
 
@@ -217,7 +231,19 @@ class OfferLine(models.Model):
         base = str(LineItem(self.item).label) if self.item in LineItem.values else self.item
         if self.description:
             return f"{base}: {self.description}"
-        return f"{base}: {self.key}" if self.key else base
+        return f"{base}: {self.key_name}" if self.key else base
+
+    @property
+    def key_name(self) -> str:
+        """A statistics area by its name in the active language ("Income", "Inntekt"), not its code; an
+        FD-Trygd table (or an area no longer in the catalogue) by its key."""
+        if self.item == LineItem.AREA and self.key:
+            from tilgang.catalog.models import StatisticsArea
+
+            area = StatisticsArea.objects.filter(code=self.key).first()
+            if area is not None:
+                return area.name
+        return self.key
 
 
 class SignatureKind(models.TextChoices):

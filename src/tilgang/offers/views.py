@@ -96,7 +96,9 @@ def _line_rows(offer, language: str) -> list[dict]:
             "quantity": format_quantity(line.quantity, language),
             "unit_price": format_nok(line.unit_price, language),
             "amount": format_nok(line.amount, language),
-            "form": f.LineQuantityForm(initial={"quantity": line.quantity}, prefix=f"line{line.pk}"),
+            "form": f.LineQuantityForm(
+                initial={"quantity": format_quantity(line.quantity, language)}, prefix=f"line{line.pk}"
+            ),
         }
         for line in offer.lines.all()
     ]
@@ -155,6 +157,9 @@ def detail(request: AuthedRequest, pk: int, forms_: dict | None = None) -> HttpR
             initial={"invoice_address": offer.invoice_address, "order_reference": offer.order_reference,
                      "signatory": offer.signatory_id},
         )  # fmt: skip
+        # Once accepted, the form only changes the details (folded away); the next step is signing.
+        context["accept_change"] = offer.acceptance_given_at is not None
+        context["accept_open"] = "accept" in forms_
         context["decline_form"] = forms_.get("decline") or f.DeclineForm(prefix="decline")
     if context["open"] and mine_unsigned:
         context["declaration_form"] = f.ConfirmForm(prefix="declaration")

@@ -88,6 +88,10 @@ class JobIn(Schema):
     kind: str = JobKind.EXTRACT
 
 
+class DeliverIn(Schema):
+    disclosure_risk_assessed: bool = False
+
+
 class ThirdPartyIn(Schema):
     owner: str
     contact_email: str
@@ -258,11 +262,15 @@ def job_retry(request, job_id: int):
 @router.post(
     "/orders/{order_id}/deliver", response={201: DeliveryOut, 400: ErrorOut}, url_name="preparation_deliver"
 )
-def deliver(request, order_id: int):
+def deliver(request, order_id: int, payload: DeliverIn | None = None):
     """Send the extraction to the project leader through the file exchange, make the invoice basis, start
-    the clocks and journal the delivery."""
+    the clocks and journal the delivery. When records sit in groups below k, the case officer confirms with
+    ``disclosure_risk_assessed`` that the disclosure risk has been assessed."""
     try:
-        delivery = services.delivery_send(actor=request.user, order=_order(request, order_id))
+        delivery = services.delivery_send(
+            actor=request.user, order=_order(request, order_id),
+            disclosure_assessed=bool(payload and payload.disclosure_risk_assessed),
+        )  # fmt: skip
     except Refusal as error:
         return Status(400, {"detail": str(error)})
     return Status(201, _delivery_out(request, delivery))

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.utils import formats
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from tilgang.applications.models import Application, PopulationKind
 from tilgang.engine.errors import EngineError
@@ -121,6 +122,54 @@ def minimise_key(spec: dict[str, Any] | None) -> str:
         return f"age_group_{spec.get('width')}"
     if method == "quantile_groups":
         return "deciles" if spec.get("groups") == 10 else "quintiles"
+    return str(method)
+
+
+def _number(value: object) -> str:
+    number = float(value)  # type: ignore[arg-type]
+    return formats.number_format(
+        int(number) if number.is_integer() else number, use_l10n=True, force_grouping=True
+    )
+
+
+def minimisation_text(spec: dict[str, Any] | None) -> str:
+    """The minimisation of a stored order's variable in words, in the active language; every method of the
+    engine (``tilgang.engine.order.Minimise``) is covered, the presets with the labels of the order form."""
+    from tilgang.engine.minimise import band_labels
+
+    if not spec:
+        return str(MINIMISATIONS[""][0])
+    method = spec.get("method")
+    groups = spec.get("groups")
+    if method == "quantile_groups" and groups not in (5, 10):
+        return ngettext(
+            "Quantile groups (%(n)s group)", "Quantile groups (%(n)s groups)", int(groups or 0)
+        ) % {"n": groups}
+    if method == "age_group" and spec.get("breaks"):
+        bounds = ", ".join(label for _lo, label in band_labels(tuple(float(b) for b in spec["breaks"])))
+        return _("Age groups: %(bands)s") % {"bands": bounds}
+    key = minimise_key(spec)
+    if key in MINIMISATIONS:
+        return str(MINIMISATIONS[key][0])
+    if method == "age_group":
+        return _("Age in %(width)s-year groups") % {"width": spec.get("width")}
+    if method == "intervals":
+        bands = ", ".join(
+            label for _lo, label in band_labels(tuple(float(b) for b in spec.get("breaks") or ()))
+        )
+        return _("Intervals: %(bands)s") % {"bands": bands}
+    if method == "small_municipality":
+        return _("Municipalities with fewer than %(n)s persons in the extract grouped by county") % {
+            "n": _number(spec.get("threshold") or 0)
+        }
+    if method == "top_bottom":
+        parts = []
+        if spec.get("bottom") is not None:
+            parts.append(_("bottom-coded at %(value)s") % {"value": _number(spec["bottom"])})
+        if spec.get("top") is not None:
+            parts.append(_("top-coded at %(value)s") % {"value": _number(spec["top"])})
+        text = ", ".join(parts)
+        return text[:1].upper() + text[1:]
     return str(method)
 
 

@@ -110,6 +110,47 @@ def codebook(delivery: Delivery, language: str) -> dict | None:
 # --- figures ----------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class DisclosureFigures:
+    """The engine's disclosure report of an extraction or a dry run (``DisclosureReport`` as a dict)."""
+
+    quasi_identifiers: list[str]
+    k: int
+    records: int
+    groups: int
+    unique_combinations: int
+    smallest_group: int
+    records_below_k: int
+    share_below_k: float
+
+    @property
+    def percent_below_k(self) -> float:
+        return self.share_below_k * 100
+
+    @property
+    def high_risk(self) -> bool:
+        """Records in groups smaller than k: the data are not k-anonymous on the quasi-identifiers, so the
+        case officer must assess the disclosure risk before delivering (DOMAIN R-DATA-6)."""
+        return bool(self.quasi_identifiers) and self.records_below_k > 0
+
+
+def disclosure_figures(report: object) -> DisclosureFigures | None:
+    """The figures of a stored disclosure report; ``None`` for a report stored as text lines by an older
+    version, which has no figures to read."""
+    if not isinstance(report, dict):
+        return None
+    return DisclosureFigures(
+        quasi_identifiers=[str(q) for q in report.get("quasi_identifiers") or []],
+        k=int(report.get("k") or 0),
+        records=int(report.get("records") or 0),
+        groups=int(report.get("groups") or 0),
+        unique_combinations=int(report.get("unique_combinations") or 0),
+        smallest_group=int(report.get("smallest_group") or 0),
+        records_below_k=int(report.get("records_below_k") or 0),
+        share_below_k=float(report.get("share_below_k") or 0.0),
+    )
+
+
 def _percentile(values: list[float], share: float) -> float | None:
     if not values:
         return None

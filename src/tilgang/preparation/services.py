@@ -5,6 +5,7 @@ deletion and closing. Each function is one transaction with its audit event; the
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
@@ -347,7 +348,7 @@ def job_start(
             if waiting:
                 # DOMAIN R-CASE-5: third-party data must reach the office before processing starts.
                 raise PreparationError(
-                    _("The extraction waits for data from %(owners)s (DOMAIN R-CASE-5).")
+                    _("The extraction waits for data from %(owners)s, which must reach the office first.")
                     % {"owners": ", ".join(r.owner for r in waiting)}
                 )
         if application.state not in (State.IN_PREPARATION, State.ACTIVE):
@@ -433,7 +434,8 @@ def _summary(result) -> dict[str, Any]:
         "population_text_en": result.population.description_en,
         "tables": result.tables,
         "guard": {"passed": result.guard.passed, "findings": list(result.guard.findings)},
-        "disclosure": result.disclosure.lines(),
+        # The figures, not text: the pages word them in the reader's language and judge the risk from them.
+        "disclosure": dataclasses.asdict(result.disclosure),
         "files": result.files,
         "linkage": [
             {
@@ -545,9 +547,11 @@ def _delivery_files(job: Job) -> list[Path]:
 
 
 @transaction.atomic
-def delivery_send(*, actor: User, order: DataOrder) -> Delivery:
+def delivery_send(*, actor: User, order: DataOrder, disclosure_assessed: bool = False) -> Delivery:
     """Send the extraction to the project leader as an exchange package (7z AES-256, the password by SMS on
-    download), start the clocks (``deliver``), make the invoice basis and journal the outgoing delivery."""
+    download), start the clocks (``deliver``), make the invoice basis and journal the outgoing delivery.
+    When records sit in groups below k, the case officer must confirm having assessed the disclosure risk
+    (``disclosure_assessed``); the audit event records it."""
     from tilgang.exchange.services import ExchangeError, package_create, package_send
     from tilgang.offers.services import OfferError, invoice_basis_create
 
@@ -563,6 +567,16 @@ def delivery_send(*, actor: User, order: DataOrder) -> Delivery:
         raise PreparationError(_("The order has changed since the extraction. Run the extraction again."))
     if not job.result or not job.result.get("guard", {}).get("passed"):
         raise PreparationError(_("The release guard has not passed this extraction."))
+    from tilgang.preparation.selectors import disclosure_figures
+
+    figures = disclosure_figures(job.result.get("disclosure"))
+    high_risk = bool(figures and figures.high_risk)
+    if high_risk and not disclosure_assessed:
+        # DOMAIN R-DATA-6: no more identification than the purpose needs; small groups are a judgement call.
+        raise PreparationError(
+            _("Records of this extraction are in groups smaller than k. Assess the disclosure risk and confirm "
+              "it before delivering, or choose coarser minimisation and run the extraction again.")
+        )  # fmt: skip
     files = _delivery_files(job)
     if not files:
         raise PreparationError(
@@ -599,7 +613,8 @@ def delivery_send(*, actor: User, order: DataOrder) -> Delivery:
     )
     audit_record(actor=actor, action="preparation.delivery.sent", obj=delivery,
                  payload={"order": order.pk, "job": job.pk, "package": package.pk,
-                          "invoice": invoice.pk if invoice else None, "manifest_sha256": delivery.manifest_sha256})  # fmt: skip
+                          "invoice": invoice.pk if invoice else None, "manifest_sha256": delivery.manifest_sha256,
+                          "disclosure_high_risk": high_risk, "disclosure_risk_assessed": high_risk and disclosure_assessed})  # fmt: skip
     _notify(application.applicant, "delivery_sent", application, delivery=delivery,
             link=reverse("preparation:delivery", kwargs={"pk": delivery.pk}),
             package_link=reverse("exchange:package", kwargs={"pk": package.pk}))  # fmt: skip

@@ -208,7 +208,11 @@ def job_retry(request: AuthedRequest, pk: int) -> HttpResponse:
 def deliver(request: AuthedRequest, pk: int) -> HttpResponse:
     data_order = _order_or_404(request, pk)
     try:
-        delivery = services.delivery_send(actor=request.user, order=data_order)
+        delivery = services.delivery_send(
+            actor=request.user,
+            order=data_order,
+            disclosure_assessed=bool(request.POST.get("disclosure_assessed")),
+        )
     except services.PreparationError as error:
         _refused(request, error)
         return redirect("preparation:order", pk=data_order.pk)

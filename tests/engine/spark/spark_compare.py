@@ -8,17 +8,23 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from tilgang.engine.storage import COMPLETE_MARKER
+
 
 def table_rows(path: Path) -> tuple[list[tuple[str, str]], list[dict]]:
     table = pq.read_table(path)
     return [(f.name, str(f.type)) for f in table.schema], table.to_pylist()
 
 
-def assert_same_delivery(embedded: Path, spark: Path) -> None:
+def assert_same_delivery(embedded: Path, spark: Path, *, published: bool = False) -> None:
     """Both backends delivered the same files; Parquet with the same columns, types, rows and
-    order, every other file byte for byte (the linkage keys' archives by content)."""
+    order, every other file byte for byte (the linkage keys' archives by content). A delivery
+    ``published`` to a URI has the completion marker besides."""
     files_e = sorted(p.relative_to(embedded) for p in embedded.rglob("*") if p.is_file())
     files_s = sorted(p.relative_to(spark) for p in spark.rglob("*") if p.is_file())
+    if published:
+        assert Path(COMPLETE_MARKER) in files_s
+        files_s.remove(Path(COMPLETE_MARKER))
     assert files_e == files_s
     for rel in files_e:
         a, b = embedded / rel, spark / rel

@@ -1,0 +1,14 @@
+"""The main menu marks one entry as the current page."""
+
+from __future__ import annotations
+
+import re
+
+from django.urls import reverse
+
+
+def test_one_menu_entry_is_current(make_user, client_for, db):
+    officer = make_user("case_officer")
+    page = client_for(officer).get(reverse("applications:queues")).content.decode()
+    current = re.findall(r'<a class="ds-link" href="([^"]+)" aria-current="page"', page)
+    assert current == [reverse("applications:queues")]
