@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import itertools
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +13,25 @@ from tilgang.accounts.middleware import SESSION_MFA_OK, SESSION_REAUTH_AT
 
 PASSWORD = "a long enough test passphrase"  # noqa: S105
 _counter = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """SQLite tests run on a database file (in /dev/shm where there is one), not Django's shared in-memory
+    database: there the live server's threads share the test's one connection, so two browser pages'
+    requests interleave their transactions. With a file each thread has its own connection and they lock
+    one another as in production."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        shm = Path("/dev/shm")
+        folder = Path(tempfile.mkdtemp(prefix="tilgang-test-", dir=shm if shm.is_dir() else None))
+        database.setdefault("TEST", {})["NAME"] = str(folder / "test.sqlite3")
+        yield
+        shutil.rmtree(folder, ignore_errors=True)
+    else:
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -144,6 +144,9 @@ def test_R_CASE_4_acceptance_signatures_and_the_agreement_signed(people, catalog
              "must first accept")  # fmt: skip
     offer = accept(people, offer)
     assert len(offer.agreement_sha256) == 64
+    application.refresh_from_db()
+    assert application.state == State.OFFER_ACCEPTED  # the case says so before the signature
+    offer = accept(people, offer)  # the acceptance may be given again (e.g. a new reference) until signed
     _refused(lambda: services.offer_sign(actor=people["member"], offer=offer, document_sha256=offer.agreement_sha256),
              "named as the signatory")  # fmt: skip
     _refused(lambda: services.offer_sign(actor=people["signatory"], offer=offer,
@@ -167,7 +170,8 @@ def test_R_CASE_4_acceptance_signatures_and_the_agreement_signed(people, catalog
     declarations_made = Signature.objects.filter(offer=offer, kind="declaration")
     assert declarations_made.count() == 3 and all(len(s.document_sha256) == 64 for s in declarations_made)
     commands = list(application.events.values_list("command", flat=True))
-    assert commands[-2:] == ["accept_offer", "sign_agreement"]
+    assert commands.count("accept_offer") == 1 and commands[-1] == "sign_agreement"
+    assert commands.index("accept_offer") < commands.index("sign_declaration")
     # The outgoing offer and the signed agreement are journalled (screened).
     from tilgang.inquiries.models import JournalEntry
 
@@ -237,6 +241,20 @@ def test_R_CASE_4_reminder_then_expiry_in_the_sweep(people, catalog, tariff, mai
     new = services.offer_create(actor=people["officer"], application=application)
     services.offer_send(actor=people["officer"], offer=new)
     assert Application.objects.get(pk=application.pk).state == State.OFFER_SENT
+
+
+def test_R_CASE_4_an_accepted_offer_not_signed_in_time_lapses(people, catalog, tariff, mailoutbox,
+                                                              django_capture_on_commit_callbacks):  # fmt: skip
+    application = granted(people, catalog)
+    offer = accept(people, sent_offer(people, application))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweeps.offers_expired(offer.due_at + timedelta(seconds=1)) == 1
+    offer.refresh_from_db()
+    application.refresh_from_db()
+    assert offer.status == OfferStatus.EXPIRED and application.state == State.OFFER_EXPIRED
+    assert list(application.events.values_list("command", flat=True))[-2:] == ["accept_offer", "expire_offer"]
+    _refused(lambda: services.offer_sign(actor=people["signatory"], offer=offer,
+                                         document_sha256=offer.agreement_sha256), "can no longer")  # fmt: skip
 
 
 def test_declining_with_a_reason_lapses_the_offer(people, catalog, tariff):

@@ -167,13 +167,6 @@ class SelectionUploadForm(DsFormMixin, forms.Form):
     )
 
 
-class JustificationForm(DsFormMixin, forms.Form):
-    name = forms.CharField(widget=forms.HiddenInput)
-    justification = forms.CharField(
-        label=_("Why the project needs it"), widget=forms.Textarea(attrs={"rows": 2})
-    )
-
-
 class AttachmentForm(DsFormMixin, forms.Form):
     kind = forms.ChoiceField(label=_("Kind of attachment"), choices=AttachmentKind.choices)
     file = DocumentField(label=_("File"))

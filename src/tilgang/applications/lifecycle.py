@@ -189,7 +189,8 @@ _RULES: list[tuple[tuple[State, ...], Command, tuple[CaseRole, ...], State | Non
     ((S.CASE_OFFICER_ASSIGNED,), C.GRANT_ACCESS, (R.CASE_OFFICER,), S.ACCESS_GRANTED),
     # DOMAIN R-CASE-3, R-CASE-4: the offers app drives these (as the case officer or the system).
     ((S.ACCESS_GRANTED, S.OFFER_EXPIRED), C.SEND_OFFER, (R.CASE_OFFICER, R.SYSTEM), S.OFFER_SENT),
-    ((S.OFFER_SENT,), C.EXPIRE_OFFER, (R.SYSTEM,), S.OFFER_EXPIRED),
+    # An accepted offer still lapses when the agreement is not signed by the deadline.
+    ((S.OFFER_SENT, S.OFFER_ACCEPTED), C.EXPIRE_OFFER, (R.SYSTEM,), S.OFFER_EXPIRED),
     ((S.OFFER_SENT,), C.ACCEPT_OFFER, (R.APPLICANT,), S.OFFER_ACCEPTED),
     ((S.OFFER_ACCEPTED,), C.SIGN_AGREEMENT, (R.SIGNATORY,), S.AGREEMENT_SIGNED),
     ((S.AGREEMENT_SIGNED,), C.START_PREPARATION, (R.CASE_OFFICER, R.SYSTEM), S.IN_PREPARATION),

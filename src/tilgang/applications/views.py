@@ -347,43 +347,6 @@ def variables(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def selection_upload(request: AuthedRequest, pk: int) -> HttpResponse:
-    application = _get(request, pk)
-    form = f.SelectionUploadForm(request.POST, request.FILES)
-    if not form.is_valid() or not (form.cleaned_data.get("file") or form.cleaned_data.get("script")):
-        messages.error(request, _("Choose a variable list file or paste a microdata.no script."))
-        return _back(pk, "data")
-    upload = form.cleaned_data.get("file")
-    try:
-        services.selection_import(
-            actor=request.user,
-            application=application,
-            file_name=upload.name if upload else "",
-            content=upload.read() if upload else b"",
-            script=form.cleaned_data.get("script") or "",
-        )
-    except Refusal as error:
-        messages.error(request, str(error))
-    else:
-        messages.success(request, _("The variables are saved."))
-    return _back(pk, "data")
-
-
-@require_POST
-def justify(request: AuthedRequest, pk: int) -> HttpResponse:
-    application = _get(request, pk)
-    form = f.JustificationForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Write why the project needs the variable."))
-        return _back(pk, "data")
-    try:
-        services.variable_justify(actor=request.user, application=application, **form.cleaned_data)
-    except Refusal as error:
-        messages.error(request, str(error))
-    return _back(pk, "data")
-
-
-@require_POST
 def attachment_add(request: AuthedRequest, pk: int) -> HttpResponse:
     application = _get(request, pk)
     form = f.AttachmentForm(request.POST, request.FILES)

@@ -33,7 +33,9 @@ def offers_of(user: User, application: Application) -> QuerySet[Offer]:
 
 def cases_to_offer(user: User) -> QuerySet[Application]:
     """The case officer's cases that need an offer or a change agreement, and offers waiting for acceptance."""
-    query = Application.objects.filter(state__in=[*TO_OFFER, State.OFFER_SENT, State.CHANGE_AGREED])
+    query = Application.objects.filter(
+        state__in=[*TO_OFFER, State.OFFER_SENT, State.OFFER_ACCEPTED, State.CHANGE_AGREED]
+    )
     if not user.has_role("head_of_section"):
         query = query.filter(case_officer=user)
     return query.select_related("institution", "applicant").order_by("updated_at")

@@ -596,6 +596,8 @@ def offer_accept(
     offer.save()
     audit_record(actor=actor, action="offers.offer.acceptance_given", obj=offer,
                  payload={"signatory": signatory.pk, "sha256": offer.agreement_sha256})  # fmt: skip
+    if application.state == State.OFFER_SENT:  # a changed acceptance keeps the case where it is
+        case_transition(actor=actor, application=application, command=Command.ACCEPT_OFFER)
     signer = _member_user(signatory)
     if signer is not None:
         _notify(signer, "offer_sign", offer, due=_due_text(offer, signer))
@@ -741,8 +743,9 @@ def _complete(offer: Offer, *, actor: User) -> None:
         )
     if offer.kind == OfferKind.INITIAL:
         assert offer.accepted_by is not None
-        # The applicant accepted (with the acceptance given earlier); the signatory signed.
-        case_transition(actor=offer.accepted_by, application=application, command=Command.ACCEPT_OFFER)
+        # The case moved to "accepted" with the acceptance; cases accepted before that rule catch up here.
+        if application.state == State.OFFER_SENT:
+            case_transition(actor=offer.accepted_by, application=application, command=Command.ACCEPT_OFFER)
         case_transition(actor=signatory_user, application=application, command=Command.SIGN_AGREEMENT)
         title = _("Signed data agreement")
     else:
@@ -795,7 +798,7 @@ def offer_expire(*, offer: Offer, now: datetime) -> bool:
         return False
     offer.status, offer.closed_at = OfferStatus.EXPIRED, now
     offer.save(update_fields=["status", "closed_at"])
-    if offer.application.state == State.OFFER_SENT:
+    if offer.application.state in (State.OFFER_SENT, State.OFFER_ACCEPTED):
         case_transition(actor=None, application=offer.application, command=Command.EXPIRE_OFFER)
     audit_record(actor=None, action="offers.offer.expired", obj=offer)
     for user in {
