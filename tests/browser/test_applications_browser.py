@@ -181,7 +181,10 @@ def test_refusal_and_appeal(new_page, staff, catalog, transactional_db):  # noqa
     legal.goto(f"/soknader/{application.pk}/")
     run_command(legal, "take_legal_review")
     run_command(legal, "refuse", {"#id_refuse-reasons": ""}, refused=True)
-    expect(legal.locator(".ds-alert").first).to_contain_text("Reasons")  # refused without reasons: a message
+    # Refused without reasons: one message at the top, the error once, in the open form's summary, focused.
+    expect(legal.locator("main > .ds-alert").first).to_contain_text("“Refuse access” was not done")
+    expect(legal.locator("details[open] .ds-alert")).to_contain_text("Reasons: This field is required.")
+    expect(legal.locator("details[open] .ds-alert")).to_be_focused()
     expect(legal.locator("#id_refuse-reasons")).to_be_visible()  # the form stays open at the error
     legal.fill("#id_refuse-reasons", "There is no legal basis for the special categories.")
     run_command(legal, "refuse")

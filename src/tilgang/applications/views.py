@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -478,11 +479,8 @@ def command(request: AuthedRequest, pk: int, command: str) -> HttpResponse:
     if form_class is not None:
         form = form_class(request.POST, prefix=command)
         if not form.is_valid():
-            for name, errors in form.errors.items():
-                label = form.fields[name].label if name in form.fields else ""
-                for error in errors:
-                    messages.error(request, f"{label}: {error}" if label else str(error))
-            # The form stays open with what was typed, the errors at the fields.
+            # The form stays open with what was typed; its error summary (focused) lists each error once.
+            messages.error(request, _not_done(command))
             return detail(request, pk, failed=form)
         data = dict(form.cleaned_data)
         if "case_officer" in data:
@@ -493,17 +491,24 @@ def command(request: AuthedRequest, pk: int, command: str) -> HttpResponse:
             actor=request.user, application=application, command=command, **data
         )
     except Refusal as error:
+        if form is not None:
+            messages.error(request, _not_done(command))
+            form.add_error(None, str(error))
+            return detail(request, pk, failed=form)
         messages.error(request, str(error))
         if command in (Command.SUBMIT, Command.RESUBMIT):
             return _back(pk, "check")
-        if form is not None:
-            form.add_error(None, str(error))
-            return detail(request, pk, failed=form)
     else:
         messages.success(request, _done_text(command, from_state, application))
     if selectors.application_for(request.user, pk) is None:
         return redirect("applications:index")
     return redirect("applications:detail", pk=pk)
+
+
+def _not_done(command: str) -> str:
+    return _("“%(action)s” was not done. Correct the form below.") % {
+        "action": capfirst(str(Command(command).label))
+    }
 
 
 SAME_STATE_DONE = {
