@@ -33,6 +33,11 @@ def test_R_CASE_4_accepting_shows_the_accepted_state_and_the_signatures_left(
     assert 'id="accept-heading"' not in page
     assert "Change the invoice address, reference or signatory" in page
     assert '<details class="ds-details">' in page  # folded until opened
+    # The applicant's list of offers and the case say the same.
+    listing = applicant.get(reverse("offers:index")).text
+    assert "<td>Accepted, waiting for signatures</td>" in listing
+    case_page = applicant.get(reverse("applications:detail", args=[application.pk])).text
+    assert '<dd id="case-state">Offer accepted</dd>' in case_page
 
 
 def test_a_refused_change_after_acceptance_opens_the_folded_form_with_its_error(
