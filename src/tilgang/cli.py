@@ -56,8 +56,11 @@ def demo(
     port: int = typer.Option(8000, help="Port to listen on."),
 ) -> None:
     """Migrate the embedded database, load the demo data, and run the portal with its worker."""
+    import signal
     import subprocess
 
+    # Links in e-mails and SMS point at this portal, on whatever port it runs (the worker inherits it).
+    os.environ.setdefault("TILGANG_SITE_URL", f"http://{host}:{port}")
     _django_setup()
     from django.core.management import call_command
 
@@ -66,6 +69,8 @@ def demo(
     worker = subprocess.Popen([sys.executable, "-m", "tilgang.cli", "manage", "db_worker"])  # noqa: S603
     sweeper = subprocess.Popen([sys.executable, "-m", "tilgang.cli", "manage", "sweep", "--every", "60"])  # noqa: S603
     typer.echo(f"Portal: http://{host}:{port}/  (outbox for e-mail and SMS: http://{host}:{port}/utboks/)")
+    # A plain `kill` stops the worker and the sweep too, not only the portal.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         call_command("runserver", f"{host}:{port}", use_reloader=False)
     finally:

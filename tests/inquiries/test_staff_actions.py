@@ -22,6 +22,9 @@ def test_R_INFO_2_answer_goes_out_in_the_reply_language(ask, info, committed, ma
     assert reply.language == "nn" and reply.author == info
     (mail,) = mailoutbox
     assert "Tala finn du i statistikkbanken." in mail.body and inquiry.reference in mail.subject
+    # Greeting and signature in the reply language, no template text left over.
+    assert mail.body.startswith("Hei Asker,") and "Venleg helsing\ninformasjonstenesta" in mail.body
+    assert "{%" not in mail.body and "%}" not in mail.body
 
 
 def test_R_INFO_2_staff_override_the_guess(ask, info, committed, client_for):

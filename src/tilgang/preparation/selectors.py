@@ -151,6 +151,44 @@ def disclosure_figures(report: object) -> DisclosureFigures | None:
     )
 
 
+@dataclass(frozen=True)
+class ReleaseReview:
+    """What the release review of an extraction really says. The engine's release guard checks the files
+    (``passed``); the disclosure risk is the case officer's judgement, recorded when the data are delivered.
+    ``state`` is one of ``stopped``, ``passed`` (no records below k), ``risk_unassessed`` (records below k,
+    not delivered yet), ``risk_assessed`` (delivered after the officer's audited assessment) and
+    ``risk_unrecorded`` (delivered without a recorded assessment)."""
+
+    state: str
+    assessed_by: User | None = None
+    assessed_at: datetime | None = None
+
+    @property
+    def high_risk(self) -> bool:
+        return self.state.startswith("risk_")
+
+
+def release_review(result: dict | None, delivery: Delivery | None) -> ReleaseReview:
+    from tilgang.audit.models import AuditEvent
+
+    result = result or {}
+    if not result.get("guard", {}).get("passed"):
+        return ReleaseReview("stopped")
+    figures = disclosure_figures(result.get("disclosure"))
+    if not (figures and figures.high_risk):
+        return ReleaseReview("passed")
+    if delivery is None:
+        return ReleaseReview("risk_unassessed")
+    event = (
+        AuditEvent.objects.filter(action="preparation.delivery.sent", object_id=str(delivery.pk))
+        .order_by("-seq")
+        .first()
+    )
+    if event is None or not event.payload.get("disclosure_risk_assessed"):
+        return ReleaseReview("risk_unrecorded")
+    return ReleaseReview("risk_assessed", assessed_by=event.actor, assessed_at=event.created_at)
+
+
 def _percentile(values: list[float], share: float) -> float | None:
     if not values:
         return None

@@ -115,6 +115,16 @@ def _unused_figures_change(application: Application):
     )
 
 
+def order_possible(application: Application) -> bool:
+    """Whether ``order_create`` would accept a new order for the case in its present state: once the agreement
+    is signed, in preparation while the case has no order yet, or for an unused signed project change."""
+    if application.state == State.AGREEMENT_SIGNED:
+        return True
+    if application.state == State.IN_PREPARATION:
+        return not DataOrder.objects.filter(application=application).exists()
+    return application.state == State.ACTIVE and _unused_figures_change(application) is not None
+
+
 @transaction.atomic
 def order_create(
     *,

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -77,14 +80,7 @@ def case(request: AuthedRequest, pk: int) -> HttpResponse:
             "awaited": [r for r in requests if r.awaited],
             "third_party_form": ThirdPartyForm(),
             "deletion_form": DeletionForm(),
-            "can_order": officer
-            and (
-                application.state == State.AGREEMENT_SIGNED
-                or (
-                    application.state == State.ACTIVE
-                    and services._unused_figures_change(application) is not None
-                )
-            ),
+            "can_order": officer and services.order_possible(application),
             "can_request": officer and application.state in (State.AGREEMENT_SIGNED, State.IN_PREPARATION),
             "can_confirm_deletion": CaseRole.APPLICANT in roles
             and application.state in (State.ACTIVE, State.DELETION_DUE),
@@ -126,14 +122,25 @@ def order(request: AuthedRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         if not officer or form is None:
             raise Http404
+        # The run buttons belong to the order form: what is chosen on the page is saved before the run, so a
+        # dry run or an extraction never runs without the choices the officer sees.
+        run = request.POST.get("run", "")
+        if run and run not in (JobKind.DRY_RUN, JobKind.EXTRACT):
+            raise Http404
         if form.is_valid():
             try:
-                services.order_update(
-                    actor=request.user, order=data_order, choices=form.choices(), years=form.years()
-                )
+                if not run or _form_changes(form, data_order):
+                    data_order = services.order_update(
+                        actor=request.user, order=data_order, choices=form.choices(), years=form.years()
+                    )
+                    if run:
+                        messages.success(request, _("The order was saved before the run."))
+                job = services.job_start(actor=request.user, order=data_order, kind=run) if run else None
             except services.PreparationError as error:
                 _refused(request, error)
             else:
+                if job is not None:
+                    return redirect("preparation:job", pk=job.pk)
                 messages.success(request, _("The order was saved. Run a dry run to see its figures."))
                 return redirect("preparation:order", pk=data_order.pk)
     delivery = getattr(data_order, "delivery", None) if hasattr(data_order, "delivery") else None
@@ -149,11 +156,24 @@ def order(request: AuthedRequest, pk: int) -> HttpResponse:
             "jobs": data_order.jobs.all()[:20],
             "active_job": data_order.jobs.filter(status__in=["queued", "running"]).first(),
             "extraction": extraction,
+            "review": selectors.release_review(extraction.result, delivery) if extraction else None,
             "delivery": delivery,
             "awaited": services.awaited(application),
             "population": _population_text(data_order),
         },
     )
+
+
+def _form_changes(form: OrderForm, data_order: DataOrder) -> bool:
+    """Whether the posted order form differs from the stored order."""
+    stored = services._choices_of(data_order.spec)
+    if form.choices() != {name: stored.get(name, "") for name in form.names}:
+        return True
+    years = form.years()
+    if years is None:
+        return False
+    stored_years = services._years_in(data_order.spec)
+    return any(years.get(name, stored_years.get(name)) != stored_years.get(name) for name in form.names)
 
 
 def _population_text(data_order: DataOrder) -> str:
@@ -190,6 +210,29 @@ def job_status(request: AuthedRequest, pk: int) -> HttpResponse:
     if not found.is_active and request.headers.get("HX-Request"):
         # Show the whole page with the outcome (the result and the next steps).
         response["HX-Refresh"] = "true"
+    return response
+
+
+CODEBOOK_FILES = re.compile(r"^codebook\.(nb|en)\.(html|pdf)$|^codebook\.json$")
+CODEBOOK_TYPES = {"html": "text/html; charset=utf-8", "pdf": "application/pdf", "json": "application/json"}
+
+
+def job_codebook(request: AuthedRequest, pk: int, name: str) -> FileResponse:
+    """A codebook file of an extraction (the office's own output), for the case officer to read before
+    delivering. Only the codebook files the job wrote, never the data."""
+    found = _job_or_404(request, pk)
+    listed = {f.get("path") for f in (found.result or {}).get("files", [])}
+    if not CODEBOOK_FILES.match(name) or name not in listed or not found.out_dir:
+        raise Http404
+    path = Path(found.out_dir) / "delivery" / name
+    if not path.is_file():
+        raise Http404  # the office's copies are destroyed after the deletion
+    response = FileResponse(
+        path.open("rb"), as_attachment=False, filename=name, content_type=CODEBOOK_TYPES[name.rsplit(".", 1)[1]]
+    )
+    # Shown as a document of its own, never as a page of the portal.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response["X-Content-Type-Options"] = "nosniff"
     return response
 
 

@@ -51,3 +51,11 @@ def job_step(step: str) -> str:
     """The engine's step name (``tilgang.engine.pipeline.STEPS``) in words."""
     label = STEPS.get(step)
     return str(label) if label is not None else step
+
+
+@register.filter
+def is_codebook(path: str) -> bool:
+    """A codebook file of an extraction, which the case officer may open before delivering."""
+    from tilgang.preparation.views import CODEBOOK_FILES
+
+    return bool(CODEBOOK_FILES.match(str(path)))
