@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 
 from tests.applications.conftest import PDF, complete_draft, run, to_active, to_assigned
+from tilgang.accounts.services import api_token_create
 from tilgang.applications.lifecycle import Command, State
 from tilgang.applications.models import Application
 
@@ -118,3 +120,47 @@ def test_decision_letter_downloads_as_pdf(people, client_for, catalog):
     decision = application.decisions.get()
     response = client_for(people["applicant"]).get(f"/soknader/{application.pk}/vedtak/{decision.pk}/")
     assert response.status_code == 200 and b"".join(response.streaming_content)[:5] == b"%PDF-"
+
+
+def test_delivery_and_signatures_are_never_bare_state_changes(people, client_for, catalog):
+    """Delivering needs a package and signing needs the signature record: the case page does not offer them,
+    and the generic command routes of the portal and the API refuse them."""
+    application = to_assigned(people, complete_draft(people, catalog))
+    run(people["officer"], application, Command.GRANT_ACCESS, deletion_deadline=application.period_end)
+    run(people["officer"], application, Command.SEND_OFFER)
+    run(people["applicant"], application, Command.ACCEPT_OFFER)
+    for who in ("applicant", "member", "signatory"):
+        run(people[who], application, Command.SIGN_DECLARATION, confirm=True)
+    signatory = client_for(people["signatory"])
+    assert signatory.post(f"/soknader/{application.pk}/kommando/sign_agreement/").status_code == 404
+    run(people["signatory"], application, Command.SIGN_AGREEMENT)
+    run(people["officer"], application, Command.START_PREPARATION)
+    officer = client_for(people["officer"])
+    page = officer.get(f"/soknader/{application.pk}/", headers=EN).content.decode()
+    assert 'data-command="deliver"' not in page
+    assert f'href="/uttrekk/sak/{application.pk}/" id="preparation-link"' in page
+    assert officer.post(f"/soknader/{application.pk}/kommando/deliver/").status_code == 404
+    _token, raw = api_token_create(user=people["officer"], name="test")
+    api = Client(headers={"Authorization": f"Bearer {raw}", "Accept-Language": "en"})
+    response = api.post(
+        f"/api/v1/applications/{application.pk}/commands/deliver", content_type="application/json"
+    )
+    assert response.status_code == 400 and "/preparation/orders/" in response.json()["detail"]
+    assert Application.objects.get(pk=application.pk).state == State.IN_PREPARATION
+
+
+def test_a_refused_case_has_no_offer_link(people, client_for, catalog):
+    application = to_assigned(people, complete_draft(people, catalog))
+    run(people["officer"], application, Command.REFUSE, reasons="No legal basis.")
+    page = client_for(people["applicant"]).get(f"/soknader/{application.pk}/", headers=EN).content.decode()
+    assert "No legal basis." in page and f"/tilbud/sak/{application.pk}/" not in page
+    assert "preparation-link" not in page
+
+
+def test_the_declaration_is_offered_only_to_who_has_not_signed_it(people, client_for, catalog):
+    application = to_assigned(people, complete_draft(people, catalog))
+    url = f"/soknader/{application.pk}/"
+    member = client_for(people["member"])
+    assert 'data-command="sign_declaration"' in member.get(url, headers=EN).content.decode()
+    run(people["member"], application, Command.SIGN_DECLARATION, confirm=True)
+    assert 'data-command="sign_declaration"' not in member.get(url, headers=EN).content.decode()

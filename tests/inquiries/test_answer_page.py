@@ -88,3 +88,15 @@ def test_R_INFO_2_a_phone_answer_recorded_is_not_asked_for_again(info, client_fo
     page = client.get(reverse("inquiries:inquiry", args=[inquiry.reference]), headers=EN).text
     assert "Phone them at" not in page and "912 34 567" in page
     assert 'id="phone-answered"' in page and 'id="phone-again"' in page and 'id="id_mal"' not in page
+
+
+def test_the_reply_language_is_named_in_the_readers_language(info, ask, client_for):
+    inquiry = ask(text="Where do I find the figures for income in English, please?")
+    assert inquiry.language == "en"
+    url = reverse("inquiries:inquiry", args=[inquiry.reference])
+    page = client_for(info).get(url).text  # the staff member reads English
+    assert "The answer is sent in English." in page
+    info.language = "nb"
+    info.save(update_fields=["language"])
+    page = client_for(info).get(url).text
+    assert "Svaret sendes på engelsk." in page and "på English" not in page

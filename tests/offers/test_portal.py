@@ -112,3 +112,10 @@ def test_R_CASE_4_paper_signature_uploaded_and_checked_by_staff(client_for, peop
     assert b"".join(staff_copy.streaming_content) == PDF
     application.refresh_from_db()
     assert application.state == State.AGREEMENT_SIGNED
+
+
+def test_only_the_case_officer_is_offered_to_make_an_offer(client_for, people, catalog, tariff):
+    application = granted(people, catalog)
+    url = reverse("offers:case", args=[application.pk])
+    assert 'id="offer-create"' in client_for(people["officer"]).get(url).text
+    assert 'id="offer-create"' not in client_for(people["applicant"]).get(url).text

@@ -46,7 +46,9 @@ def test_the_offered_order_button_matches_what_the_service_accepts(case, people)
 
 def test_the_dry_run_button_saves_the_choice_on_the_page_first(case, people, client_for, monkeypatch):
     order = services.order_create(actor=people["officer"], application=case)
-    assert "minimise" not in _income(order.spec["variables"]) or not _income(order.spec["variables"])["minimise"]
+    assert (
+        "minimise" not in _income(order.spec["variables"]) or not _income(order.spec["variables"])["minimise"]
+    )
     used = []
     real = pipeline.dry_run
 
@@ -155,9 +157,13 @@ def test_the_officer_reads_the_codebook_before_delivery(extracted, people, clien
     data = next(f["path"] for f in job.result["files"] if f["path"].startswith("data/"))
     assert officer.get(f"/uttrekk/jobb/{job.pk}/kodebok/{data}").status_code == 404
     assert officer.get(f"/uttrekk/jobb/{job.pk}/kodebok/MANIFEST.json").status_code == 404
-    assert client_for(people["applicant"]).get(f"/uttrekk/jobb/{job.pk}/kodebok/codebook.nb.html").status_code in (
+    assert client_for(people["applicant"]).get(
+        f"/uttrekk/jobb/{job.pk}/kodebok/codebook.nb.html"
+    ).status_code in (
         403,
         404,
     )
-    researcher_page = client_for(people["applicant"]).get(f"/uttrekk/bestilling/{extracted.pk}/").content.decode()
+    researcher_page = (
+        client_for(people["applicant"]).get(f"/uttrekk/bestilling/{extracted.pk}/").content.decode()
+    )
     assert "/kodebok/" not in researcher_page

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from tilgang.core.roles import STAFF_ROLES, Role
 
@@ -16,6 +17,15 @@ class Language(models.TextChoices):
     NB = "nb", "Norsk bokmål"
     NN = "nn", "Norsk nynorsk"
     EN = "en", "English"
+
+
+# A language as named inside a sentence in the reader's language ("sent in English", "sendes på engelsk");
+# the choices above keep each language's own name, for choosing one.
+LANGUAGE_IN_TEXT = {
+    Language.NB: pgettext_lazy("language named in a sentence", "Norwegian Bokmål"),
+    Language.NN: pgettext_lazy("language named in a sentence", "Norwegian Nynorsk"),
+    Language.EN: pgettext_lazy("language named in a sentence", "English"),
+}
 
 
 class UserManager(BaseUserManager["User"]):

@@ -15,7 +15,14 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from tilgang.applications import selectors, services
-from tilgang.applications.lifecycle import OFFER_COMMANDS, Command, Refusal, table_markdown, table_rows
+from tilgang.applications.lifecycle import (
+    DELIVERY_COMMANDS,
+    OFFER_COMMANDS,
+    Command,
+    Refusal,
+    table_markdown,
+    table_rows,
+)
 from tilgang.applications.models import Application, ProjectRole
 from tilgang.applications.rules import precheck
 from tilgang.core.permissions import PUBLIC, SIGNED_IN, register
@@ -329,6 +336,11 @@ def application_command(request, application_id: int, command: Command, payload:
     application = _visible(request, application_id)
     if command in OFFER_COMMANDS:
         return Status(400, {"detail": _("Offers and agreements are handled under /api/v1/offers/.")})
+    if command in DELIVERY_COMMANDS:
+        return Status(
+            400,
+            {"detail": _("Data are delivered from their order: /api/v1/preparation/orders/{id}/deliver.")},
+        )
     data = payload.dict(exclude_unset=True) if payload else {}
     if "new_members" in data:
         data["new_members"] = [dict(person) for person in data["new_members"]]

@@ -134,6 +134,11 @@ OFFER_COMMANDS = frozenset(
 )
 
 
+# Delivery runs in the preparation app, which packs, sends and invoices the order; a bare "delivered" state
+# without a package would tell the researcher to download nothing.
+DELIVERY_COMMANDS = frozenset({Command.DELIVER})
+
+
 S, C, R = State, Command, CaseRole
 
 # States in which the project exists and has data, or will soon.

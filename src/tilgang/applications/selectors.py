@@ -21,12 +21,15 @@ from django.db.models import (
     Value,
     When,
 )
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from tilgang.accounts.models import User
-from tilgang.applications.lifecycle import FINAL_STATES, State
+from tilgang.applications.lifecycle import FINAL_STATES, NEXT_STEP, State
 from tilgang.applications.models import Application, Breach, CaseEvent, ProjectMember
+from tilgang.core.registry import Task
 from tilgang.core.roles import Role
 
 CASE_STAFF = (Role.LEGAL_REVIEWER, Role.CASE_OFFICER, Role.HEAD_OF_SECTION)
@@ -321,3 +324,58 @@ def register_rows() -> list[dict]:
             }
         )
     return rows
+
+
+def declarations_pending(user: User, application: Application) -> bool:
+    """Whether ``user`` is on the project with a non-disclosure declaration still to sign."""
+    return (
+        application.members.filter(removed_at__isnull=True, declaration_signed_at__isnull=True)
+        .filter(Q(user=user) | Q(user__isnull=True, email=user.email))
+        .exists()
+    )
+
+
+# The applicant's own next steps on the front page; offers (with their deadline) come from the offers app.
+_APPLICANT_TASK_STATES = (State.DRAFT, State.RETURNED_TO_APPLICANT, State.DELIVERED, State.DELETION_DUE)
+_DECLARATION_STATES = (State.OFFER_SENT, State.OFFER_ACCEPTED, State.CHANGE_AGREED)
+
+
+def waiting_for(user: User) -> list[Task]:
+    """The front page's "Waiting for you": staff get the count of cases that need them; applicants their cases
+    that wait for them, and anyone on a project the declaration they have still to sign."""
+    if is_case_staff(user):
+        count = Application.objects.filter(needs_action_by(user)).count()
+        if not count:
+            return []
+        text = ngettext("%(count)d case needs your action", "%(count)d cases need your action", count)
+        return [Task(text % {"count": count}, reverse("applications:queues"))]
+    tasks = []
+    visible = applications_visible_to(user)
+    for application in visible.filter(applicant=user, state__in=_APPLICANT_TASK_STATES).order_by("pk"):
+        due = {State.DELIVERED: application.receipt_due_at, State.DELETION_DUE: application.deletion_due_at}
+        tasks.append(
+            Task(
+                _("“%(title)s”: %(step)s")
+                % {"title": application.title, "step": NEXT_STEP[State(application.state)]},
+                reverse("applications:detail", args=[application.pk]),
+                due.get(State(application.state)),
+            )
+        )
+    refused = visible.filter(applicant=user, state=State.REFUSED, appeal_due_at__gt=timezone.now())
+    for application in refused.order_by("pk"):
+        tasks.append(
+            Task(
+                _("“%(title)s” was refused; you may appeal") % {"title": application.title},
+                reverse("applications:detail", args=[application.pk]),
+                application.appeal_due_at,
+            )
+        )
+    for application in visible.filter(state__in=_DECLARATION_STATES).order_by("pk"):
+        if declarations_pending(user, application):
+            tasks.append(
+                Task(
+                    _("Sign the non-disclosure declaration for “%(title)s”") % {"title": application.title},
+                    reverse("applications:detail", args=[application.pk]),
+                )
+            )
+    return tasks

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 from tilgang.applications import forms as f
 from tilgang.applications import selectors, services
 from tilgang.applications.lifecycle import (
+    DELIVERY_COMMANDS,
     NEXT_STEP,
     OFFER_COMMANDS,
     CaseRole,
@@ -50,7 +51,15 @@ COMMAND_FORMS: dict[str, type[forms.Form]] = {
     Command.RECORD_BREACH: f.BreachForm,
 }
 # Commands run elsewhere (the step pages, or later apps) and not as buttons on the case page.
-NOT_ON_CASE_PAGE = {Command.UPDATE, Command.EXPIRE_OFFER, Command.MESSAGE, Command.ADD_NOTE, *OFFER_COMMANDS}
+# Delivery happens on the preparation page, where the package is made and sent; never as a bare state change.
+NOT_ON_CASE_PAGE = {
+    Command.UPDATE, Command.EXPIRE_OFFER, Command.MESSAGE, Command.ADD_NOTE, *DELIVERY_COMMANDS, *OFFER_COMMANDS,
+}  # fmt: skip
+# From the signed agreement on, the case has a page for its data orders, third-party data and deliveries.
+WITH_PREPARATION_PAGE = {
+    State.AGREEMENT_SIGNED, State.IN_PREPARATION, State.DELIVERED, State.ACTIVE, State.CHANGE_REQUESTED,
+    State.CHANGE_AGREED, State.DELETION_DUE, State.DELETION_CONFIRMED, State.CLOSED,
+}  # fmt: skip
 DANGER = {Command.REFUSE, Command.WITHDRAW, Command.REFUSE_CHANGE, Command.UPHOLD}
 
 
@@ -421,6 +430,8 @@ def detail(request: AuthedRequest, pk: int, failed: forms.Form | None = None) ->
     for command in allowed:
         if command in NOT_ON_CASE_PAGE:
             continue
+        if command == Command.SIGN_DECLARATION and not selectors.declarations_pending(user, application):
+            continue  # offered only to someone who has a declaration left to sign
         form_class = COMMAND_FORMS.get(command)
         form = None
         if failed is not None and failed.prefix == command:
@@ -449,6 +460,8 @@ def detail(request: AuthedRequest, pk: int, failed: forms.Form | None = None) ->
         "attachments": _attachments(request, application),
         "variables": application.variables.select_related("variable"),
         "decisions": application.decisions.all(),
+        "has_access_decision": application.decisions.filter(kind=DecisionKind.ACCESS).exists(),
+        "has_preparation_page": application.state in WITH_PREPARATION_PAGE,
         "appeals": application.appeals.all(),
         "changes": application.changes.all(),
         "messages_": application.messages.select_related("author") if sees_messages else None,
@@ -471,7 +484,7 @@ def detail(request: AuthedRequest, pk: int, failed: forms.Form | None = None) ->
 @require_POST
 def command(request: AuthedRequest, pk: int, command: str) -> HttpResponse:
     application = _get(request, pk)
-    if command not in Command.values:
+    if command not in Command.values or command in DELIVERY_COMMANDS or command in OFFER_COMMANDS:
         raise Http404
     form_class = COMMAND_FORMS.get(Command(command))
     data: dict = {}

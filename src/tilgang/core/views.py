@@ -6,14 +6,16 @@ from django.views.decorators.http import require_GET, require_POST
 from django.views.i18n import set_language as django_set_language
 
 from tilgang.accounts.services import user_set_language
+from tilgang.core.registry import tasks_for
 from tilgang.core.roles import Role
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    roles = []
+    roles, tasks = [], []
     if request.user.is_authenticated:
         roles = [Role(role).label for role in sorted(request.user.role_set)]
-    return render(request, "core/home.html", {"user_roles": roles})
+        tasks = tasks_for(request.user)
+    return render(request, "core/home.html", {"user_roles": roles, "tasks": tasks})
 
 
 @require_GET

@@ -6,9 +6,12 @@ import uuid
 from collections.abc import Iterable
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tilgang.accounts.models import User
+from tilgang.core.registry import Task
 from tilgang.exchange.models import Package, Upload
 from tilgang.exchange.services import CASE_ROLES
 
@@ -78,3 +81,18 @@ def staged_uploads(user: User, ids: Iterable[object]) -> list[Upload]:
         )
     }
     return [found[pk] for pk in wanted if pk in found]
+
+
+def waiting_for(user: User) -> list[Task]:
+    """The front page's "Waiting for you": packages sent to the user that they have not downloaded yet."""
+    waiting = Package.objects.filter(
+        status=Package.Status.SENT, recipients__user=user, recipients__first_downloaded_at__isnull=True
+    ).order_by("available_until", "pk")
+    return [
+        Task(
+            _("Download the package “%(subject)s”") % {"subject": package.subject},
+            reverse("exchange:package", args=[package.pk]),
+            package.available_until,
+        )
+        for package in waiting
+    ]

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tilgang.accounts.models import Language
+from tilgang.accounts.models import LANGUAGE_IN_TEXT, Language
 
 
 class Counter(models.Model):
@@ -101,6 +101,10 @@ class Inquiry(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+    @property
+    def language_in_text(self) -> str:
+        return str(LANGUAGE_IN_TEXT[Language(self.language)])
 
     @property
     def answer_by_phone_only(self) -> bool:

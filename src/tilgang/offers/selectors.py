@@ -3,13 +3,16 @@ its price) only once it has been sent, which needs the decision; drafts are for 
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from tilgang.accounts.models import User
 from tilgang.applications.lifecycle import State
 from tilgang.applications.models import Application
 from tilgang.applications.selectors import applications_visible_to, is_case_staff
-from tilgang.offers.models import InvoiceBasis, Offer, OfferStatus, Tariff
+from tilgang.core.registry import Task
+from tilgang.offers.models import InvoiceBasis, Offer, OfferKind, OfferStatus, SignatureKind, Tariff
 
 # Cases on which a case officer prepares an offer or a change agreement.
 TO_OFFER = (State.ACCESS_GRANTED, State.OFFER_EXPIRED, State.CHANGE_REQUESTED)
@@ -69,3 +72,38 @@ def people_to_sign(offer: Offer) -> dict:
         "unsigned": [m for m in members if m.declaration_signed_at is None],
         "agreement": offer.agreement_signature(),
     }
+
+
+def waiting_for(user: User) -> list[Task]:
+    """The front page's "Waiting for you": offers the applicant has to accept, and agreements the signatory
+    has to sign, each with its deadline."""
+    if is_case_staff(user):
+        return []
+    tasks = []
+    open_offers = offers_visible_to(user).filter(status=OfferStatus.SENT)
+    to_accept = open_offers.filter(
+        kind=OfferKind.INITIAL, acceptance_given_at__isnull=True, application__applicant=user
+    )
+    for offer in to_accept.order_by("due_at"):
+        tasks.append(
+            Task(
+                _("Accept the offer for “%(title)s”") % {"title": offer.application.title},
+                reverse("offers:detail", args=[offer.pk]),
+                offer.due_at,
+            )
+        )
+    signed = Q(signatures__kind=SignatureKind.AGREEMENT, signatures__revoked_at__isnull=True)
+    to_sign = (
+        open_offers.filter(kind=OfferKind.INITIAL, acceptance_given_at__isnull=False)
+        .filter(Q(signatory__user=user) | Q(signatory__user__isnull=True, signatory__email=user.email))
+        .exclude(signed)
+    )
+    for offer in to_sign.order_by("due_at"):
+        tasks.append(
+            Task(
+                _("Sign the agreement for “%(title)s”") % {"title": offer.application.title},
+                reverse("offers:detail", args=[offer.pk]),
+                offer.due_at,
+            )
+        )
+    return tasks

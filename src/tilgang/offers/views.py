@@ -61,8 +61,10 @@ def case(request: AuthedRequest, application_id: int) -> HttpResponse:
     if application is None:
         raise Http404
     offers = selectors.offers_of(request.user, application)
-    can_offer = application.state in (State.ACCESS_GRANTED, State.OFFER_EXPIRED)
-    can_change = application.state == State.CHANGE_REQUESTED
+    # Offers and change agreements are made by the case's own case officer; others only read.
+    officer = CaseRole.CASE_OFFICER in case_roles(user=request.user, application=application)
+    can_offer = officer and application.state in (State.ACCESS_GRANTED, State.OFFER_EXPIRED)
+    can_change = officer and application.state == State.CHANGE_REQUESTED
     return render(
         request,
         "offers/case.html",

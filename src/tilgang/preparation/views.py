@@ -228,7 +228,10 @@ def job_codebook(request: AuthedRequest, pk: int, name: str) -> FileResponse:
     if not path.is_file():
         raise Http404  # the office's copies are destroyed after the deletion
     response = FileResponse(
-        path.open("rb"), as_attachment=False, filename=name, content_type=CODEBOOK_TYPES[name.rsplit(".", 1)[1]]
+        path.open("rb"),
+        as_attachment=False,
+        filename=name,
+        content_type=CODEBOOK_TYPES[name.rsplit(".", 1)[1]],
     )
     # Shown as a document of its own, never as a page of the portal.
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
