@@ -86,6 +86,9 @@ RECIPES: dict[State, list[Step]] = {
     S.UPHELD: [*_APPEALED, ("jurist", C.UPHOLD, {"reasons": "The Ministry of Finance upheld the refusal."})],
     S.REVERSED: [*_APPEALED, ("jurist", C.REVERSE, {"reasons": "The office reversed its decision."})],
 }
+# A case waiting for acceptance or for signatures needs a real offer to act on; offers/demo.py makes these two
+# through the offers services, so the demo never tells someone to accept an offer that is not there.
+MADE_BY_OFFERS_DEMO = {S.OFFER_SENT, S.OFFER_ACCEPTED}
 EMAILS = {
     "forsker": "forsker@uio.example",
     "deltaker": "deltaker@uio.example",
@@ -157,6 +160,8 @@ def seed() -> None:
     variables = [v for v in ("BEFOLKNING_KJOENN", "BEFOLKNING_FOEDSELSAAR", "INNTEKT_WLONN")
                  if Variable.objects.filter(name=v, withdrawn_at__isnull=True).exists()]  # fmt: skip
     for state, recipe in RECIPES.items():
+        if state in MADE_BY_OFFERS_DEMO:
+            continue
         title = f"{PREFIX}{State(state).label}"
         if Application.objects.filter(title=title).exists():
             continue

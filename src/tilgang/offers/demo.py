@@ -37,24 +37,27 @@ DEMO_TARIFF: dict[str, Any] = {
     ],
 }
 TITLE = "Demo: offer waiting for acceptance"
+TITLE_ACCEPTED = "Demo: offer accepted, waiting for signatures"
 
 
 def seed() -> None:
     with transaction.atomic():
         if not Tariff.objects.exists():
             services.tariff_create(actor=None, **DEMO_TARIFF)
-    _case_with_offer()
+    _case_with_offer(TITLE)
+    _case_with_offer(TITLE_ACCEPTED, accepted=True)
     _draft_on_granted_case()
 
 
-def _case_with_offer() -> None:
+def _case_with_offer(title: str, *, accepted: bool = False) -> None:
+    """A case with a sent offer; ``accepted``: the applicant has accepted it and named the signatory."""
     from tilgang.applications import demo as applications_demo
     from tilgang.applications import services as applications
     from tilgang.applications.lifecycle import State
     from tilgang.applications.models import Application
     from tilgang.catalog.models import Variable
 
-    if Application.objects.filter(title=TITLE).exists():
+    if Application.objects.filter(title=title).exists():
         return
     people = {
         key: User.objects.filter(email=email).first() for key, email in applications_demo.EMAILS.items()
@@ -66,7 +69,7 @@ def _case_with_offer() -> None:
     if not variables:
         return
     with transaction.atomic():
-        application = applications_demo._draft(people, TITLE, variables)  # type: ignore[arg-type]
+        application = applications_demo._draft(people, title, variables)  # type: ignore[arg-type]
         for who, command, data in applications_demo.RECIPES[State.ACCESS_GRANTED]:
             if "case_officer" in data:
                 data = {"case_officer_id": people[data["case_officer"]].pk}  # type: ignore[union-attr]
@@ -75,7 +78,15 @@ def _case_with_offer() -> None:
         officer = people["saksbehandler"]
         offer = services.offer_create(actor=officer, application=application)
         services.offer_update(actor=officer, offer=offer, exchange_details="TSD p1234")
-        services.offer_send(actor=officer, offer=offer)
+        offer = services.offer_send(actor=officer, offer=offer)
+        if accepted:
+            signatory = application.members.get(role="signatory", removed_at__isnull=True)
+            applicant = people["forsker"]
+            assert applicant is not None
+            services.offer_accept(
+                actor=applicant, offer=offer, invoice_address="Universitetet i Oslo\nPostboks 1072 Blindern\n0316 Oslo",
+                order_reference="UIO-DEMO-1", signatory_id=signatory.pk,
+            )  # fmt: skip
 
 
 def _draft_on_granted_case() -> None:
