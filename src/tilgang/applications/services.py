@@ -681,6 +681,16 @@ def _run(application: Application, actor: User | None, command: str, data: dict[
                 _("Every project member must sign the non-disclosure declaration first. Missing: %(names)s.")
                 % {"names": ", ".join(m.full_name for m in unsigned)}
             )
+    elif (
+        command == Command.MARK_DELETION_DUE
+        and actor is not None
+        and application.deletion_due_at
+        and application.deletion_due_at > now
+    ):
+        # The case officer ends the project before its deadline: the deletion is due now, and the case says so.
+        # (The project-end sweep keeps the decided deadline.)
+        payload["deletion_due_at_was"] = application.deletion_due_at.isoformat()
+        application.deletion_due_at = now
     elif command == Command.DELIVER:
         application.delivered_at = now
         application.receipt_due_at = now + timedelta(days=DOWNLOAD_DAYS)
