@@ -154,12 +154,13 @@ def test_R_CASE_8_project_end_makes_deletion_due(people, catalog):
     assert Application.objects.get(pk=application.pk).state == State.DELETION_DUE
 
 
-def test_R_CASE_8_an_officer_marking_deletion_due_early_moves_the_deadline_to_now(people, catalog):
+def test_R_CASE_8_an_officer_marking_deletion_due_early_gives_thirty_days_to_delete(people, catalog):
     application = to_active(people, complete_draft(people, catalog))
     decided = application.deletion_due_at
     assert decided > timezone.now()
     run(people["officer"], application, Command.MARK_DELETION_DUE)
     application.refresh_from_db()
-    assert application.state == State.DELETION_DUE and application.deletion_due_at <= timezone.now()
+    assert application.state == State.DELETION_DUE
+    assert timezone.now() < application.deletion_due_at <= timezone.now() + timedelta(days=30)
     event = AuditEvent.objects.filter(action="applications.application.mark_deletion_due").latest("seq")
     assert event.payload["deletion_due_at_was"] == decided.isoformat()

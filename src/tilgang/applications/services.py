@@ -60,6 +60,8 @@ logger = logging.getLogger(__name__)
 APPEAL_WEEKS = 3  # Public Administration Act § 29
 DOWNLOAD_DAYS = 14  # R-CASE-6
 COMPLAINT_MONTHS = 6  # R-CASE-6
+# R-CASE-8: the time to delete once deletion is marked due ahead of the deadline (as the sweep's first reminder).
+DELETION_NOTICE = timedelta(days=30)
 
 
 class ApplicationError(Refusal):
@@ -685,12 +687,12 @@ def _run(application: Application, actor: User | None, command: str, data: dict[
         command == Command.MARK_DELETION_DUE
         and actor is not None
         and application.deletion_due_at
-        and application.deletion_due_at > now
+        and application.deletion_due_at > now + DELETION_NOTICE
     ):
-        # The case officer ends the project before its deadline: the deletion is due now, and the case says so.
-        # (The project-end sweep keeps the decided deadline.)
+        # The case officer ends the project early: the researcher gets the usual notice to delete, not the
+        # decided far-off date. (The project-end sweep keeps the decided deadline.)
         payload["deletion_due_at_was"] = application.deletion_due_at.isoformat()
-        application.deletion_due_at = now
+        application.deletion_due_at = now + DELETION_NOTICE
     elif command == Command.DELIVER:
         application.delivered_at = now
         application.receipt_due_at = now + timedelta(days=DOWNLOAD_DAYS)
