@@ -23,12 +23,13 @@ PREFIX = "Demo: "
 
 S, C = State, Command
 Step = tuple[str | None, str, dict[str, Any]]
-# The commands that bring a case from a submitted draft to each state: (who, command, data).
+# The commands that bring a case from a submitted draft to each state: (who, command, data). Staff write in
+# bokmål, as the office does.
 _SUBMITTED: list[Step] = [("forsker", C.SUBMIT, {})]
 _REVIEW = [*_SUBMITTED, ("jurist", C.TAKE_LEGAL_REVIEW, {})]
 _PASSED = [
     *_REVIEW,
-    ("jurist", C.PASS_LEGAL_REVIEW, {"note": "Legal basis and DPO recommendation in order."}),
+    ("jurist", C.PASS_LEGAL_REVIEW, {"note": "Rettslig grunnlag og personvernombudets anbefaling er i orden."}),
 ]
 _ASSIGNED = [*_PASSED, ("seksjonsleder", C.ASSIGN, {"case_officer": "saksbehandler"})]
 _GRANTED = [*_ASSIGNED, ("saksbehandler", C.GRANT_ACCESS, {"deletion_deadline": date(2029, 6, 30)})]
@@ -44,17 +45,17 @@ _DELIVERED = [*_PREPARING, ("saksbehandler", C.DELIVER, {})]
 _ACTIVE = [*_DELIVERED, ("forsker", C.CONFIRM_RECEIPT, {})]
 _CHANGE = [
     *_ACTIVE,
-    ("forsker", C.REQUEST_CHANGE, {"kinds": ["updated_figures"], "description": "Add the 2023 figures."}),
+    ("forsker", C.REQUEST_CHANGE, {"kinds": ["updated_figures"], "description": "Legg til tallene for 2023."}),
 ]
 _DUE = [*_ACTIVE, ("saksbehandler", C.MARK_DELETION_DUE, {})]
 _DELETED = [*_DUE, ("forsker", C.CONFIRM_DELETION, {"confirm": True})]
 _REFUSED = [
     *_REVIEW,
-    ("jurist", C.REFUSE, {"reasons": "The project has no confidentiality permit for these data."}),
+    ("jurist", C.REFUSE, {"reasons": "Prosjektet har ikke dispensasjon fra taushetsplikten for disse dataene."}),
 ]
 _APPEALED = [
     *_REFUSED,
-    ("forsker", C.APPEAL, {"grounds": "The DPO recommendation covers the data; see the attachment."}),
+    ("forsker", C.APPEAL, {"grounds": "Personvernombudets anbefaling dekker dataene; se vedlegget."}),
 ]
 
 RECIPES: dict[State, list[Step]] = {
@@ -63,7 +64,7 @@ RECIPES: dict[State, list[Step]] = {
     S.LEGAL_REVIEW: _REVIEW,
     S.RETURNED_TO_APPLICANT: [
         *_REVIEW,
-        ("jurist", C.RETURN_FOR_COMPLETION, {"message": "Attach the REC approval."}),
+        ("jurist", C.RETURN_FOR_COMPLETION, {"message": "Legg ved godkjenningen fra REK."}),
     ],
     S.LEGAL_APPROVED: _PASSED,
     S.REFUSED: _REFUSED,
@@ -83,8 +84,8 @@ RECIPES: dict[State, list[Step]] = {
     S.CLOSED: [*_DELETED, ("saksbehandler", C.CLOSE, {})],
     S.WITHDRAWN: [*_SUBMITTED, ("forsker", C.WITHDRAW, {})],
     S.APPEALED: _APPEALED,
-    S.UPHELD: [*_APPEALED, ("jurist", C.UPHOLD, {"reasons": "The Ministry of Finance upheld the refusal."})],
-    S.REVERSED: [*_APPEALED, ("jurist", C.REVERSE, {"reasons": "The office reversed its decision."})],
+    S.UPHELD: [*_APPEALED, ("jurist", C.UPHOLD, {"reasons": "Finansdepartementet opprettholdt avslaget."})],
+    S.REVERSED: [*_APPEALED, ("jurist", C.REVERSE, {"reasons": "Statistikkbyrået omgjorde vedtaket."})],
 }
 # A case waiting for acceptance or for signatures needs a real offer to act on; offers/demo.py makes these two
 # through the offers services, so the demo never tells someone to accept an offer that is not there.
