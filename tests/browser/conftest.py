@@ -52,7 +52,10 @@ def new_page(browser, live_server):
 
     def make(language: str = "nb"):
         # bypass_csp lets the test inject axe-core; the pages themselves carry a strict CSP.
-        context = browser.new_context(base_url=live_server.url, locale=language, bypass_csp=True)
+        # Reduced motion: a details element opens at once, so a click never lands on a half-opened one.
+        context = browser.new_context(
+            base_url=live_server.url, locale=language, bypass_csp=True, reduced_motion="reduce"
+        )
         context.set_default_timeout(40_000)
         contexts.append(context)
         return context.new_page()

@@ -50,7 +50,10 @@ def _save_next(page):
 
 def run_command(page, command, fields=None, refused=False):
     if fields is not None:
-        page.locator(f"details:has(button[data-command={command}]) summary").click()
+        details = page.locator(f"details:has(button[data-command={command}])")
+        if details.get_attribute("open") is None:
+            details.locator("summary").click()
+        expect(details).to_have_attribute("open", "")
         for selector, value in fields.items():
             if selector.startswith("select:"):
                 page.select_option(selector[7:], value)

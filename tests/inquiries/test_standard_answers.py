@@ -165,7 +165,7 @@ def test_R_INFO_2_the_inquiry_page_names_standard_answers_missing_in_the_reply_l
     inquiry = ask(text=NN_QUESTION)
     page = client_for(info).get(reverse("inquiries:inquiry", args=[inquiry.reference]), headers=EN)
     text = page.content.decode()
-    assert "Not yet written in Norsk nynorsk:" in text
+    assert "Not yet written in Norwegian Nynorsk:" in text
     assert reverse("inquiries:standard_answer_edit", args=["tabell"]) in text
     # A section member sees what is missing but has no page to write it on.
     committed(services.inquiry_forward, actor=info, inquiry=inquiry, section=section)
