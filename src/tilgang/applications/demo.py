@@ -29,7 +29,11 @@ _SUBMITTED: list[Step] = [("forsker", C.SUBMIT, {})]
 _REVIEW = [*_SUBMITTED, ("jurist", C.TAKE_LEGAL_REVIEW, {})]
 _PASSED = [
     *_REVIEW,
-    ("jurist", C.PASS_LEGAL_REVIEW, {"note": "Rettslig grunnlag og personvernombudets anbefaling er i orden."}),
+    (
+        "jurist",
+        C.PASS_LEGAL_REVIEW,
+        {"note": "Rettslig grunnlag og personvernombudets anbefaling er i orden."},
+    ),
 ]
 _ASSIGNED = [*_PASSED, ("seksjonsleder", C.ASSIGN, {"case_officer": "saksbehandler"})]
 _GRANTED = [*_ASSIGNED, ("saksbehandler", C.GRANT_ACCESS, {"deletion_deadline": date(2029, 6, 30)})]
@@ -45,13 +49,21 @@ _DELIVERED = [*_PREPARING, ("saksbehandler", C.DELIVER, {})]
 _ACTIVE = [*_DELIVERED, ("forsker", C.CONFIRM_RECEIPT, {})]
 _CHANGE = [
     *_ACTIVE,
-    ("forsker", C.REQUEST_CHANGE, {"kinds": ["updated_figures"], "description": "Legg til tallene for 2023."}),
+    (
+        "forsker",
+        C.REQUEST_CHANGE,
+        {"kinds": ["updated_figures"], "description": "Legg til tallene for 2023."},
+    ),
 ]
 _DUE = [*_ACTIVE, ("saksbehandler", C.MARK_DELETION_DUE, {})]
 _DELETED = [*_DUE, ("forsker", C.CONFIRM_DELETION, {"confirm": True})]
 _REFUSED = [
     *_REVIEW,
-    ("jurist", C.REFUSE, {"reasons": "Prosjektet har ikke dispensasjon fra taushetsplikten for disse dataene."}),
+    (
+        "jurist",
+        C.REFUSE,
+        {"reasons": "Prosjektet har ikke dispensasjon fra taushetsplikten for disse dataene."},
+    ),
 ]
 _APPEALED = [
     *_REFUSED,
