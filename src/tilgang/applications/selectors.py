@@ -370,12 +370,16 @@ def waiting_for(user: User) -> list[Task]:
                 application.appeal_due_at,
             )
         )
-    for application in visible.filter(state__in=_DECLARATION_STATES).order_by("pk"):
-        if declarations_pending(user, application):
-            tasks.append(
-                Task(
-                    _("Sign the non-disclosure declaration for “%(title)s”") % {"title": application.title},
-                    reverse("applications:detail", args=[application.pk]),
-                )
+    # One query for every project with a declaration of this user's still unsigned.
+    unsigned = ProjectMember.objects.filter(
+        removed_at__isnull=True, declaration_signed_at__isnull=True
+    ).filter(Q(user=user) | Q(user__isnull=True, email=user.email))
+    pending = visible.filter(state__in=_DECLARATION_STATES, members__in=unsigned).distinct().order_by("pk")
+    for application in pending:
+        tasks.append(
+            Task(
+                _("Sign the non-disclosure declaration for “%(title)s”") % {"title": application.title},
+                reverse("applications:detail", args=[application.pk]),
             )
+        )
     return tasks

@@ -115,14 +115,23 @@ def _unused_figures_change(application: Application):
     )
 
 
-def order_possible(application: Application) -> bool:
-    """Whether ``order_create`` would accept a new order for the case in its present state: once the agreement
-    is signed, in preparation while the case has no order yet, or for an unused signed project change."""
+def _order_purpose(application: Application):
+    """What a new order would serve in the case's present state: ``(purpose, change)``, or None when
+    no order may be made now (DOMAIN R-CASE-5, R-CASE-7)."""
     if application.state == State.AGREEMENT_SIGNED:
-        return True
+        return OrderPurpose.INITIAL, None
     if application.state == State.IN_PREPARATION:
-        return not DataOrder.objects.filter(application=application).exists()
-    return application.state == State.ACTIVE and _unused_figures_change(application) is not None
+        if DataOrder.objects.filter(application=application).exists():
+            return None
+        return OrderPurpose.INITIAL, None
+    if application.state == State.ACTIVE and (change := _unused_figures_change(application)) is not None:
+        return OrderPurpose.CHANGE, change
+    return None
+
+
+def order_possible(application: Application) -> bool:
+    """Whether ``order_create`` would accept a new order for the case in its present state."""
+    return _order_purpose(application) is not None
 
 
 @transaction.atomic
@@ -137,22 +146,15 @@ def order_create(
     (agreement signed → in preparation); a later one serves a signed project change with updated figures."""
     application = Application.objects.select_for_update().get(pk=application.pk)
     _officer_guard(actor, application)
-    change = None
-    if application.state == State.AGREEMENT_SIGNED:
-        purpose = OrderPurpose.INITIAL
-    elif application.state == State.IN_PREPARATION:
-        if DataOrder.objects.filter(application=application).exists():
-            raise PreparationError(
-                _("The case already has its order; change it instead of making a new one.")
-            )
-        purpose = OrderPurpose.INITIAL
-    elif application.state == State.ACTIVE and (change := _unused_figures_change(application)) is not None:
-        purpose = OrderPurpose.CHANGE
-    else:
+    found = _order_purpose(application)
+    if found is None and application.state == State.IN_PREPARATION:
+        raise PreparationError(_("The case already has its order; change it instead of making a new one."))
+    if found is None:
         raise PreparationError(
             _("An order is made once the agreement is signed, or for a signed project change with updated "
               "figures. The case is “%(state)s”.") % {"state": State(application.state).label}
         )  # fmt: skip
+    purpose, change = found
     if purpose == OrderPurpose.CHANGE and not years:
         # Start from the figures of the last delivery, so the officer only adds the new years.
         previous = DataOrder.objects.filter(application=application).order_by("-number").first()
